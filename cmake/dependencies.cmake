@@ -1,0 +1,25 @@
+# Finds the Debian 12 packages the build uses. CAF 0.17.6 ships no CMake
+# config, so its headers and libraries are located by hand.
+
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS system)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(date REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+pkg_check_modules(OATH REQUIRED IMPORTED_TARGET liboath)
+
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+find_library(CAF_IO_LIBRARY caf_io REQUIRED)
+add_library(caf_core INTERFACE)
+target_include_directories(caf_core SYSTEM INTERFACE ${CAF_INCLUDE_DIR})
+target_link_libraries(caf_core INTERFACE ${CAF_CORE_LIBRARY} Threads::Threads)
