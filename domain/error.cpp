@@ -1,6 +1,7 @@
 #include "domain/error.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/make_message.hpp>
 
 namespace tropos {
 
