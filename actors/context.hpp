@@ -1,0 +1,60 @@
+// What every actor of the daemon shares: the handles of the long-lived
+// actors, the clock and the current resources snapshot.
+#pragma once
+
+#include "domain/resources.hpp"
+#include "domain/time.hpp"
+
+#include <caf/actor.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace tropos::storage {
+class environment;
+}
+
+namespace tropos::actors {
+
+/// Holds the current resources as an immutable snapshot. Readers take a
+/// shared pointer and keep using it while an apply installs a new one.
+class resource_holder {
+public:
+  resource_snapshot get() const {
+    std::lock_guard guard{mutex_};
+    return current_;
+  }
+
+  void set(resource_snapshot next) {
+    std::lock_guard guard{mutex_};
+    current_ = std::move(next);
+  }
+
+private:
+  mutable std::mutex mutex_;
+  resource_snapshot current_ = std::make_shared<resource_set>();
+};
+
+struct context {
+  caf::actor writer;
+  caf::actor timer;
+  caf::actor notifier;
+  caf::actor router;
+  std::shared_ptr<clock> clk;
+  std::shared_ptr<resource_holder> resources;
+  storage::environment* env = nullptr;
+};
+
+using context_ptr = std::shared_ptr<context>;
+
+/// Storage keys of incidents: "r" + id is the record, "o" + id marks it
+/// open. Ids are big-endian so records sort and append by id.
+std::string incident_record_key(uint64_t id);
+std::string incident_open_key(uint64_t id);
+
+/// Key of the last known end of an alert: service id, NUL, dedup key.
+std::string alert_state_key(std::string_view service_id,
+                            std::string_view dedup_key);
+
+} // namespace tropos::actors

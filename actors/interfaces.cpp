@@ -1,0 +1,40 @@
+#include "actors/interfaces.hpp"
+
+#include <caf/send.hpp>
+
+namespace tropos::actors {
+
+std::string_view to_string(verb v) noexcept {
+  switch (v) {
+    case verb::acknowledge: return "acknowledge";
+    case verb::resolve: return "resolve";
+    case verb::escalate: return "escalate";
+  }
+  return "unknown";
+}
+
+void ingest(const caf::actor& router, ingest_request req) {
+  caf::anon_send(router, ingest_atom::value, std::move(req));
+}
+
+void act(const caf::actor& router, action_request req, action_callback done) {
+  caf::anon_send(router, act_atom::value, std::move(req), std::move(done));
+}
+
+void inbound_sms(const caf::actor& notifier, std::string from, std::string body,
+                 twiml_callback done) {
+  caf::anon_send(notifier, sms_in_atom::value, std::move(from),
+                 std::move(body), std::move(done));
+}
+
+void advance_clock(const caf::actor& timer, instant to, completion done) {
+  caf::anon_send(timer, advance_atom::value, to, std::move(done));
+}
+
+void apply_resources(const caf::actor& registry, std::string toml_text,
+                     apply_callback done) {
+  caf::anon_send(registry, apply_atom::value, std::move(toml_text),
+                 std::move(done));
+}
+
+} // namespace tropos::actors

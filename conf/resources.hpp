@@ -1,0 +1,44 @@
+// Reads resources files (users, teams, schedules, escalation policies,
+// services) from TOML into domain values, naming the path of a bad field.
+#pragma once
+
+#include "domain/resources.hpp"
+
+#include <caf/expected.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tropos::conf {
+
+/// One object of a resources file, re-serialized on its own so it can be
+/// stored under its kind and id and read back later.
+struct resource_object {
+  /// "users", "teams", "schedules", "escalation_policies" or "services".
+  std::string kind;
+  std::string id;
+  /// The object's table as TOML text.
+  std::string toml;
+};
+
+struct parsed_resources {
+  resource_set set;
+  std::vector<resource_object> objects;
+};
+
+/// Parses a resources file. Unknown keys are errors. The error names the
+/// path, e.g. "schedules[0].layers[1].shift_length: must be at least 1".
+/// References between objects are not checked here (see merge_resources).
+caf::expected<parsed_resources> parse_resources(std::string_view text);
+
+/// Rebuilds parsed resources from stored objects.
+caf::expected<parsed_resources>
+load_resource_objects(const std::vector<resource_object>& objects);
+
+/// Returns `base` with every object of `update` added or replacing the one
+/// with the same kind and id, indexed and validated as a whole.
+caf::expected<resource_set> merge_resources(const resource_set& base,
+                                            const resource_set& update);
+
+} // namespace tropos::conf
