@@ -2,13 +2,13 @@
 // actors, the clock and the current resources snapshot.
 #pragma once
 
+#include "actors/interfaces.hpp"
 #include "domain/resources.hpp"
 #include "domain/time.hpp"
 
 #include <caf/actor.hpp>
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 namespace tropos::storage {
@@ -16,25 +16,6 @@ class environment;
 }
 
 namespace tropos::actors {
-
-/// Holds the current resources as an immutable snapshot. Readers take a
-/// shared pointer and keep using it while an apply installs a new one.
-class resource_holder {
-public:
-  resource_snapshot get() const {
-    std::lock_guard guard{mutex_};
-    return current_;
-  }
-
-  void set(resource_snapshot next) {
-    std::lock_guard guard{mutex_};
-    current_ = std::move(next);
-  }
-
-private:
-  mutable std::mutex mutex_;
-  resource_snapshot current_ = std::make_shared<resource_set>();
-};
 
 struct context {
   caf::actor writer;

@@ -15,6 +15,7 @@
 
 #include "domain/incident/incident.hpp"
 #include "domain/ingest/alert_event.hpp"
+#include "domain/resources.hpp"
 #include "domain/time.hpp"
 #include "storage/batch.hpp"
 
@@ -24,6 +25,8 @@
 #include <caf/error.hpp>
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -123,6 +126,25 @@ struct apply_summary {
 
 struct apply_callback {
   std::function<void(caf::expected<apply_summary>)> fn;
+};
+
+/// Holds the current resources as an immutable snapshot. Readers take a
+/// shared pointer and keep using it while an apply installs a new one.
+class resource_holder {
+public:
+  resource_snapshot get() const {
+    std::lock_guard guard{mutex_};
+    return current_;
+  }
+
+  void set(resource_snapshot next) {
+    std::lock_guard guard{mutex_};
+    current_ = std::move(next);
+  }
+
+private:
+  mutable std::mutex mutex_;
+  resource_snapshot current_ = std::make_shared<resource_set>();
 };
 
 // Functions for callers outside actors/. Each returns at once.
