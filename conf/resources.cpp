@@ -4,6 +4,8 @@
 #include "domain/error.hpp"
 #include "domain/time.hpp"
 
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace tropos::conf {
@@ -289,13 +291,32 @@ void upsert(Vector& base, const Vector& update) {
   }
 }
 
+// Rejects an id given twice in one file, which an upsert would hide.
+caf::error check_duplicates(const std::vector<resource_object>& objects) {
+  std::map<std::string, size_t> counts;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& object : objects) {
+    auto index = counts[object.kind]++;
+    if (!seen.emplace(object.kind, object.id).second)
+      return make_error(ec::invalid_argument,
+                        indexed(object.kind, index) + ".id: duplicate id \""
+                          + object.id + "\"");
+  }
+  return {};
+}
+
 } // namespace
 
 caf::expected<parsed_resources> parse_resources(std::string_view text) {
   auto doc = parse_toml(text, "resources");
   if (!doc)
     return doc.error();
-  return read_document(*doc);
+  auto parsed = read_document(*doc);
+  if (!parsed)
+    return parsed.error();
+  if (auto err = check_duplicates(parsed->objects))
+    return err;
+  return parsed;
 }
 
 caf::expected<parsed_resources>
