@@ -31,6 +31,11 @@ void advance_clock(const caf::actor& timer, instant to, completion done) {
   caf::anon_send(timer, advance_atom::value, to, std::move(done));
 }
 
+void on_call(const caf::actor& schedule, std::chrono::sys_seconds t,
+             oncall_callback done) {
+  caf::anon_send(schedule, oncall_atom::value, t, std::move(done));
+}
+
 void apply_resources(const caf::actor& registry, std::string toml_text,
                      apply_callback done) {
   caf::anon_send(registry, apply_atom::value, std::move(toml_text),

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using oncall_atom = caf::atom_constant<caf::atom("oncall")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
 
 /// A callback that receives the outcome of a request: an empty error on
 /// success. It may run on any actor's thread, so it must only post work.
@@ -115,6 +118,16 @@ struct twiml_callback {
   }
 };
 
+/// Receives the users on call at the requested instant, sorted.
+struct oncall_callback {
+  std::function<void(std::vector<std::string>)> fn;
+
+  void operator()(std::vector<std::string> users) const {
+    if (fn)
+      fn(std::move(users));
+  }
+};
+
 /// The result of applying a resources file.
 struct apply_summary {
   size_t users = 0;
@@ -142,9 +155,22 @@ public:
     current_ = std::move(next);
   }
 
+  /// Returns the actor of schedule `id`, or an invalid handle.
+  caf::actor schedule_actor(const std::string& id) const {
+    std::lock_guard guard{mutex_};
+    auto found = schedules_.find(id);
+    return found == schedules_.end() ? caf::actor{} : found->second;
+  }
+
+  void set_schedule_actor(const std::string& id, caf::actor handle) {
+    std::lock_guard guard{mutex_};
+    schedules_[id] = std::move(handle);
+  }
+
 private:
   mutable std::mutex mutex_;
   resource_snapshot current_ = std::make_shared<resource_set>();
+  std::unordered_map<std::string, caf::actor> schedules_;
 };
 
 // Functions for callers outside actors/. Each returns at once.
@@ -163,6 +189,10 @@ void inbound_sms(const caf::actor& notifier, std::string from, std::string body,
 /// in deadline order; `done` runs after the last one was sent.
 void advance_clock(const caf::actor& timer, instant to, completion done);
 
+/// Asks a schedule actor who is on call at `t`.
+void on_call(const caf::actor& schedule, std::chrono::sys_seconds t,
+             oncall_callback done);
+
 /// Applies a resources file (TOML text) as one change.
 void apply_resources(const caf::actor& registry, std::string toml_text,
                      apply_callback done);
@@ -176,6 +206,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::action_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::action_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::twiml_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::apply_callback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::oncall_callback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::schedule::schedule)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::storage::batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::incident_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::notification_job)

@@ -343,11 +343,21 @@ void get_on_call(const ctx_ptr& ctx, std::string_view id, request_context& rc,
     }
     at = *parsed;
   }
+  auto handle = ctx->resources->schedule_actor(plan->id);
+  if (!handle) {
+    respond(json_error(bh::status::service_unavailable, "unavailable",
+                       "schedule \"" + plan->id + "\" is still loading"));
+    return;
+  }
   auto t = date::floor<std::chrono::seconds>(at);
-  json users = schedule::on_call(*plan, t);
-  respond(json_response(bh::status::ok, {{"schedule", plan->id},
-                                         {"at", format_rfc3339(at)},
-                                         {"users", std::move(users)}}));
+  actors::on_call(handle, t,
+                  actors::oncall_callback{
+                    [respond, id = plan->id, at](std::vector<std::string> users) {
+                      respond(json_response(bh::status::ok,
+                                            {{"schedule", id},
+                                             {"at", format_rfc3339(at)},
+                                             {"users", std::move(users)}}));
+                    }});
 }
 
 void get_shifts(const ctx_ptr& ctx, std::string_view id, request_context& rc,
