@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -114,7 +115,6 @@ protected:
     set(CURLOPT_SSL_VERIFYHOST, 2L);
     set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     set(CURLOPT_ERRORBUFFER, error_buffer_);
-    set(CURLOPT_PRIVATE, static_cast<void*>(this));
     // A proxy from the environment must not see traffic meant for a
     // loopback stand-in.
     if (security == transport_security::loopback_plaintext)
@@ -180,6 +180,9 @@ caf::error http_transfer::setup(const http_client_options& options,
                   });
   if (!token)
     return invalid("method must be an upper-case token such as POST");
+  // curl reads a timeout of 0 as "no limit".
+  if (request_.timeout <= std::chrono::milliseconds{0})
+    return invalid("timeout must be positive");
 
   // Header lines are built here, so a CR or LF in them would inject
   // further headers.
@@ -538,9 +541,11 @@ void http_client::impl::run() {
     // Poll at most a second at a time; a wakeup from `enqueue` or the
     // destructor ends the wait early.
     auto wait = std::chrono::milliseconds{1000};
-    if (draining)
-      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(
-                              deadline - clock::now()));
+    if (draining) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline
+                                                               - clock::now());
+      wait = std::clamp(left, std::chrono::milliseconds{0}, wait);
+    }
     curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()),
                     nullptr);
   }
@@ -570,7 +575,13 @@ http_client::make(http_client_options options) {
   if (state->multi == nullptr)
     return make_error(ec::unavailable, "curl_multi_init failed");
 
-  state->thread = std::thread{[raw = state.get()] { raw->run(); }};
+  try {
+    state->thread = std::thread{[raw = state.get()] { raw->run(); }};
+  } catch (const std::system_error& e) {
+    return make_error(ec::unavailable,
+                      std::string{"starting the http client thread failed: "}
+                        + e.what());
+  }
   return std::unique_ptr<http_client>{new http_client{std::move(state)}};
 }
 

@@ -49,12 +49,13 @@ struct response {
   std::string body;
   /// The Retry-After header as a delay from the time of receipt.
   std::optional<std::chrono::seconds> retry_after;
-  /// Set when the transfer failed: `ec::invalid_argument` for a request the
-  /// transport policy or validation rejected, `ec::timeout` when the time
-  /// limit passed, `ec::too_large` when the body exceeded the size limit
-  /// (`status` is then still set), `ec::unavailable` when the client shut
-  /// down first and `ec::delivery_failed` for any other curl failure. The
-  /// detail keeps the operation and the curl error text.
+  /// Set when the transfer failed. The code is `ec::invalid_argument` for a
+  /// request that the transport policy or validation rejected, and
+  /// `ec::timeout` when the time limit passed. It is `ec::too_large` when
+  /// the body exceeded the size limit (`status` is then still set),
+  /// `ec::unavailable` when the client shut down first and
+  /// `ec::delivery_failed` for any other curl failure. The detail contains
+  /// the operation and the curl error text.
   caf::error transport_error;
 };
 
@@ -84,7 +85,7 @@ struct http_client_options {
 class http_client {
 public:
   /// Starts the client thread. Fails with `ec::unavailable` when libcurl
-  /// cannot be initialized.
+  /// cannot be initialized or the thread cannot start.
   static caf::expected<std::unique_ptr<http_client>>
   make(http_client_options options = {});
 
@@ -104,11 +105,11 @@ public:
   void submit(request req, std::function<void(response)> done);
 
   /// Sends `mail` to its one recipient and returns at once; thread-safe.
-  /// `done` runs as for `submit` and receives no error on success,
-  /// `ec::invalid_argument` for an invalid request, `ec::delivery_rejected`
-  /// for a permanent SMTP failure (5xx reply, login denied, STARTTLS not
-  /// offered), `ec::delivery_failed` for a failure that may pass on retry,
-  /// or `ec::unavailable` at shutdown.
+  /// `done` runs as for `submit` and receives an empty error on success.
+  /// Otherwise it receives `ec::invalid_argument` for an invalid request or
+  /// `ec::delivery_rejected` for a permanent SMTP failure (5xx reply, login
+  /// denied, STARTTLS not offered). A failure that may pass on retry gives
+  /// `ec::delivery_failed`, and shutdown gives `ec::unavailable`.
   void submit_mail(mail_request mail, std::function<void(caf::error)> done);
 
 private:

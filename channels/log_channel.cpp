@@ -55,9 +55,9 @@ caf::error outbox_file::append(const outbox_entry& entry,
                         nlohmann::json::error_handler_t::replace);
   text += '\n';
 
-  // O_APPEND puts the whole line at the end in one step; the loop only
-  // continues after a short write, which local files do not produce
-  // unless the disk fills up.
+  // O_APPEND puts the whole line at the end in one step. The loop only
+  // continues after a short write, which a local file produces only when
+  // the disk fills up.
   std::lock_guard guard{mutex_};
   std::size_t written = 0;
   while (written < text.size()) {

@@ -28,10 +28,10 @@ inline std::string printable_ascii(std::string_view text) {
 } // namespace detail
 
 /// Masks a contact address for logging. A phone number keeps its '+' and
-/// its last 4 digits ("+15005550006" becomes "+*******0006"); an e-mail
-/// address keeps the first character of the local part and the domain
-/// ("ava@example.test" becomes "a***@example.test"). Anything else becomes
-/// "***" because its shape says nothing about which part is safe to show.
+/// its last 4 digits, so "+15005550006" becomes "+*******0006". An e-mail
+/// address keeps the first character of the local part and the domain, so
+/// "ava@example.test" becomes "a***@example.test". Anything else becomes
+/// "***" because its shape does not show which part is safe to keep.
 inline std::string mask_address(std::string_view address) {
   if (auto at = address.rfind('@'); at != std::string_view::npos) {
     std::string out;

@@ -6,8 +6,8 @@ namespace tropos::channels {
 
 namespace {
 
-// Longest app name kept in the prefix, so a misconfigured name cannot use
-// up the room of the summary.
+// Maximum length of the app name in the prefix, so a misconfigured name
+// cannot use up the room of the summary.
 constexpr std::size_t max_app_name_length = 40;
 
 // Three ASCII dots rather than U+2026, because U+2026 is outside the GSM-7
@@ -40,10 +40,10 @@ std::string_view prefix_within(std::string_view text, std::size_t budget) {
 std::string cut_with_ellipsis(std::string_view text, std::size_t budget) {
   if (budget < ellipsis.size())
     return std::string{prefix_within(ellipsis, budget)};
-  std::string_view kept = prefix_within(text, budget - ellipsis.size());
-  while (!kept.empty() && kept.back() == ' ')
-    kept.remove_suffix(1);
-  std::string out{kept};
+  std::string_view shown = prefix_within(text, budget - ellipsis.size());
+  while (!shown.empty() && shown.back() == ' ')
+    shown.remove_suffix(1);
+  std::string out{shown};
   out += ellipsis;
   return out;
 }

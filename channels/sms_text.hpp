@@ -36,8 +36,8 @@ enum class sms_reply {
 /// handled) incident `incident_number`, e.g. "Acknowledged alert #345.".
 std::string render_sms_reply(sms_reply outcome, uint64_t incident_number);
 
-/// Renders the answer to a reply whose code matches no open incident, e.g.
-/// "Unknown reply code 13.".
+/// Renders the text sent back for a reply whose code matches no open
+/// incident, e.g. "Unknown reply code 13.".
 std::string render_unknown_reply_code(unsigned reply_code);
 
 /// Returns the length of `text` in UTF-16 code units: 2 for a code point

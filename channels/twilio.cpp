@@ -10,7 +10,7 @@ namespace tropos::channels {
 
 namespace {
 
-// Longest part of a provider's error message kept in an error detail.
+// Maximum length of a provider's error message in an error detail.
 constexpr std::size_t max_message_length = 200;
 
 bool is_unreserved(char c) {
@@ -19,35 +19,33 @@ bool is_unreserved(char c) {
          || c == '~';
 }
 
-void append_encoded(std::string& out, std::string_view text) {
+void append_percent_encoded(std::string& out, char c) {
   constexpr std::string_view hex = "0123456789ABCDEF";
+  auto byte = static_cast<unsigned char>(c);
+  out += '%';
+  out += hex[byte >> 4];
+  out += hex[byte & 0x0F];
+}
+
+void append_form_encoded(std::string& out, std::string_view text) {
   for (char c : text) {
-    if (is_unreserved(c)) {
+    if (is_unreserved(c))
       out += c;
-    } else if (c == ' ') {
+    else if (c == ' ')
       out += '+';
-    } else {
-      auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += hex[byte >> 4];
-      out += hex[byte & 0x0F];
-    }
+    else
+      append_percent_encoded(out, c);
   }
 }
 
-// Encodes one path segment; a space must not become '+' there.
+// Encodes one path segment, where a space must not become '+'.
 std::string encode_path_segment(std::string_view segment) {
-  constexpr std::string_view hex = "0123456789ABCDEF";
   std::string out;
   for (char c : segment) {
-    if (is_unreserved(c)) {
+    if (is_unreserved(c))
       out += c;
-      continue;
-    }
-    auto byte = static_cast<unsigned char>(c);
-    out += '%';
-    out += hex[byte >> 4];
-    out += hex[byte & 0x0F];
+    else
+      append_percent_encoded(out, c);
   }
   return out;
 }
@@ -105,9 +103,9 @@ std::string encode_form(
   for (const auto& [name, value] : fields) {
     if (!out.empty())
       out += '&';
-    append_encoded(out, name);
+    append_form_encoded(out, name);
     out += '=';
-    append_encoded(out, value);
+    append_form_encoded(out, value);
   }
   return out;
 }
@@ -135,20 +133,20 @@ request make_call_request(const twilio_account& account, std::string_view to,
   return make_form_post(account, "Calls.json", encode_form(fields));
 }
 
-caf::expected<std::string> classify_twilio_response(const response& answer) {
+caf::expected<std::string> classify_twilio_response(const response& reply) {
   // A request refused before sending (transport policy, invalid header)
   // fails the same way on every retry.
-  if (answer.transport_error) {
-    auto code = code_of(answer.transport_error) == ec::invalid_argument
+  if (reply.transport_error) {
+    auto code = code_of(reply.transport_error) == ec::invalid_argument
                   ? ec::delivery_rejected
                   : ec::delivery_failed;
     return make_error(code, "twilio request failed: "
-                              + describe(answer.transport_error));
+                              + describe(reply.transport_error));
   }
 
-  auto status = answer.status;
+  auto status = reply.status;
   if (status >= 200 && status < 300) {
-    auto json = nlohmann::json::parse(answer.body, nullptr, false);
+    auto json = nlohmann::json::parse(reply.body, nullptr, false);
     if (json.is_object()) {
       auto sid = json.find("sid");
       if (sid != json.end() && sid->is_string() && !sid->get<std::string>().empty())
@@ -162,12 +160,12 @@ caf::expected<std::string> classify_twilio_response(const response& answer) {
   }
 
   auto detail = "twilio returned HTTP " + std::to_string(status) + ": "
-                + describe_error_body(answer.body);
+                + describe_error_body(reply.body);
   bool retry = status == 408 || status == 429 || (status >= 500 && status < 600);
   if (!retry)
     return make_error(ec::delivery_rejected, std::move(detail));
-  if (answer.retry_after)
-    detail += " (Retry-After " + std::to_string(answer.retry_after->count())
+  if (reply.retry_after)
+    detail += " (Retry-After " + std::to_string(reply.retry_after->count())
               + " s)";
   return make_error(ec::delivery_failed, std::move(detail));
 }

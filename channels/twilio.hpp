@@ -1,5 +1,5 @@
 // Requests to the Twilio REST API (2010-04-01) for SMS and voice calls, and
-// the classification of its answers into success, retry and give-up.
+// the classification of its responses into success, retry and give-up.
 #pragma once
 
 #include "channels/http_client.hpp"
@@ -45,12 +45,12 @@ request make_call_request(const twilio_account& account, std::string_view to,
                           std::string_view status_callback_url);
 
 /// Classifies a response of the Messages or Calls API. Returns the new
-/// resource's sid for a 2xx answer carrying one. Fails with
+/// resource's sid for a 2xx response carrying one. Fails with
 /// `ec::delivery_failed` (retry later, honouring `response.retry_after`)
 /// for 408, 429, 5xx, a 2xx without a sid and transport errors, and with
 /// `ec::delivery_rejected` (do not retry) for other statuses and for
 /// requests the client refused to send. The detail names the HTTP status
 /// and Twilio's error code and message, with phone numbers masked.
-caf::expected<std::string> classify_twilio_response(const response& answer);
+caf::expected<std::string> classify_twilio_response(const response& reply);
 
 } // namespace tropos::channels

@@ -23,7 +23,7 @@
 
 namespace tropos::test {
 
-/// One scripted answer.
+/// One scripted response.
 struct scripted_response {
   scripted_response() = default;
 
@@ -41,7 +41,7 @@ struct scripted_response {
   std::string body;
   /// Extra header fields; Content-Length and Connection are always sent.
   std::vector<std::pair<std::string, std::string>> headers;
-  /// Time to wait before answering, to test client timeouts.
+  /// Time to wait before responding, to test client timeouts.
   std::chrono::milliseconds delay{0};
 };
 
@@ -64,7 +64,7 @@ struct recorded_request {
 };
 
 /// Serves one connection at a time on its own thread and closes each
-/// connection after one answer. The n-th request gets `script[n]`; requests
+/// connection after one response. The n-th request gets `script[n]`; requests
 /// past the end of the script get its last entry.
 class http_stub {
 public:
@@ -134,13 +134,13 @@ private:
       int connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (connection < 0)
         continue;
-      answer(connection);
+      respond(connection);
       ::close(connection);
     }
   }
 
-  // Reads one request, records it and sends the scripted answer.
-  void answer(int connection) {
+  // Reads one request, records it and sends the scripted response.
+  void respond(int connection) {
     std::string data;
     auto header_end = std::string::npos;
     std::size_t content_length = 0;

@@ -1,4 +1,4 @@
-// Prism (npm @stoplight/prism-cli) as a mock of a vendor API: it answers
+// Prism (npm @stoplight/prism-cli) as a mock of a vendor API: it responds
 // from an OpenAPI spec and returns 422 for a request that breaks the spec,
 // so tests prove that requests conform. Prism prints each request and each
 // validation problem to stdout, which `log()` returns.
@@ -18,7 +18,8 @@
 namespace tropos::test {
 
 #ifdef TROPOS_SOURCE_DIR
-/// The Prism binary that tests/tools/package.json installs.
+/// Returns the path of the Prism binary that tests/tools/package.json
+/// installs.
 inline std::filesystem::path default_prism_path() {
   return std::filesystem::path{TROPOS_SOURCE_DIR}
          / "tests/tools/node_modules/.bin/prism";

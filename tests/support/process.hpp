@@ -120,7 +120,7 @@ public:
     }
   }
 
-  /// The raw wait status once the process has exited.
+  /// Returns the raw wait status once the process has exited.
   int exit_status() const noexcept {
     return exit_status_;
   }

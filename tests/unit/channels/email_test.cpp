@@ -52,8 +52,8 @@ bool is_ascii(const std::string& text) {
   return true;
 }
 
-// Checks the line limits and that every encoded-word is short and holds
-// whole UTF-8 characters on its own.
+// Checks the line limits and that every encoded-word is short and contains
+// whole UTF-8 characters only.
 void expect_well_formed_header(const test::parsed_message& message) {
   for (const auto& line : message.header_lines)
     EXPECT_LE(line.size(), 78u) << line;
@@ -104,7 +104,8 @@ TEST(BuildMessage, WritesHeadersAndUtf8Body) {
             "Disk 95% full on caf\xC3\xA9-db-01\r\nSecond line");
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '\n') {
-      ASSERT_TRUE(i > 0 && raw[i - 1] == '\r') << "bare LF at byte " << i;
+      ASSERT_GT(i, 0u);
+      ASSERT_EQ(raw[i - 1], '\r') << "bare LF at byte " << i;
     }
   }
 }

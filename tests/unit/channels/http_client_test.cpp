@@ -25,8 +25,8 @@ std::unique_ptr<http_client> make_client(http_client_options options = {}) {
 // Submits `req` and waits up to 30 s for its response.
 response send(http_client& client, request req) {
   std::promise<response> result;
-  client.submit(std::move(req), [&](response answer) {
-    result.set_value(std::move(answer));
+  client.submit(std::move(req), [&](response reply) {
+    result.set_value(std::move(reply));
   });
   auto future = result.get_future();
   if (future.wait_for(30s) != std::future_status::ready)
@@ -54,12 +54,12 @@ TEST(HttpClient, SendsMethodHeadersBodyAndBasicAuth) {
   req.body = "a=1&b=%2B2";
   req.basic_user = "user";
   req.basic_password = "pass";
-  auto answer = send(*client, req);
+  auto reply = send(*client, req);
 
-  EXPECT_FALSE(answer.transport_error) << describe(answer.transport_error);
-  EXPECT_EQ(answer.status, 201);
-  EXPECT_EQ(answer.body, R"({"ok":true})");
-  EXPECT_FALSE(answer.retry_after);
+  EXPECT_FALSE(reply.transport_error) << describe(reply.transport_error);
+  EXPECT_EQ(reply.status, 201);
+  EXPECT_EQ(reply.body, R"({"ok":true})");
+  EXPECT_FALSE(reply.retry_after);
 
   auto requests = stub.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -96,12 +96,12 @@ TEST(HttpClient, ReturnsRetryAfterOf429) {
   test::http_stub stub{{{429, R"({"code":20429})", {{"Retry-After", "30"}}}}};
   auto client = make_client();
 
-  auto answer = send(*client, get(stub.base_url() + "/"));
-  EXPECT_FALSE(answer.transport_error);
-  EXPECT_EQ(answer.status, 429);
-  EXPECT_EQ(answer.body, R"({"code":20429})");
-  ASSERT_TRUE(answer.retry_after);
-  EXPECT_EQ(*answer.retry_after, 30s);
+  auto reply = send(*client, get(stub.base_url() + "/"));
+  EXPECT_FALSE(reply.transport_error);
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_EQ(reply.body, R"({"code":20429})");
+  ASSERT_TRUE(reply.retry_after);
+  EXPECT_EQ(*reply.retry_after, 30s);
 }
 
 TEST(HttpClient, RunsCallbackOnClientThread) {
@@ -119,18 +119,18 @@ TEST(HttpClient, RunsCallbackOnClientThread) {
 
 TEST(HttpClient, RejectsPlainHttpToRemoteHostWithoutConnecting) {
   auto client = make_client();
-  auto answer = send(*client, get("http://example.test/hook"));
-  EXPECT_EQ(answer.status, 0);
-  EXPECT_EQ(code_of(answer.transport_error), ec::invalid_argument);
-  EXPECT_NE(detail_of(answer.transport_error).find("http://example.test"),
+  auto reply = send(*client, get("http://example.test/hook"));
+  EXPECT_EQ(reply.status, 0);
+  EXPECT_EQ(code_of(reply.transport_error), ec::invalid_argument);
+  EXPECT_NE(detail_of(reply.transport_error).find("http://example.test"),
             std::string::npos)
-    << describe(answer.transport_error);
+    << describe(reply.transport_error);
 }
 
 TEST(HttpClient, RejectsSmtpUrlForHttp) {
   auto client = make_client();
-  auto answer = send(*client, get("smtp://127.0.0.1:1"));
-  EXPECT_EQ(code_of(answer.transport_error), ec::invalid_argument);
+  auto reply = send(*client, get("smtp://127.0.0.1:1"));
+  EXPECT_EQ(code_of(reply.transport_error), ec::invalid_argument);
 }
 
 TEST(HttpClient, RejectsHeaderInjection) {
@@ -138,25 +138,25 @@ TEST(HttpClient, RejectsHeaderInjection) {
   auto client = make_client();
   auto req = get(stub.base_url() + "/");
   req.headers = {{"X-Note", "a\r\nX-Injected: 1"}};
-  auto answer = send(*client, req);
-  EXPECT_EQ(code_of(answer.transport_error), ec::invalid_argument);
+  auto reply = send(*client, req);
+  EXPECT_EQ(code_of(reply.transport_error), ec::invalid_argument);
   EXPECT_TRUE(stub.requests().empty());
 
   req.headers = {};
   req.method = "GET /x HTTP/1.1\r\n";
-  answer = send(*client, req);
-  EXPECT_EQ(code_of(answer.transport_error), ec::invalid_argument);
+  reply = send(*client, req);
+  EXPECT_EQ(code_of(reply.transport_error), ec::invalid_argument);
 }
 
 TEST(HttpClient, ReportsRefusedConnection) {
   auto client = make_client();
   auto url = "http://127.0.0.1:" + std::to_string(test::free_loopback_port());
-  auto answer = send(*client, get(url));
-  EXPECT_EQ(answer.status, 0);
-  EXPECT_EQ(code_of(answer.transport_error), ec::delivery_failed);
-  EXPECT_NE(detail_of(answer.transport_error).find("curl error 7"),
+  auto reply = send(*client, get(url));
+  EXPECT_EQ(reply.status, 0);
+  EXPECT_EQ(code_of(reply.transport_error), ec::delivery_failed);
+  EXPECT_NE(detail_of(reply.transport_error).find("curl error 7"),
             std::string::npos)
-    << describe(answer.transport_error);
+    << describe(reply.transport_error);
 }
 
 TEST(HttpClient, TimesOutStalledServer) {
@@ -164,12 +164,12 @@ TEST(HttpClient, TimesOutStalledServer) {
   auto client = make_client();
   auto req = get(stub.base_url() + "/");
   req.timeout = 300ms;
-  auto answer = send(*client, req);
-  EXPECT_EQ(answer.status, 0);
-  EXPECT_EQ(code_of(answer.transport_error), ec::timeout);
-  EXPECT_NE(detail_of(answer.transport_error).find("curl error 28"),
+  auto reply = send(*client, req);
+  EXPECT_EQ(reply.status, 0);
+  EXPECT_EQ(code_of(reply.transport_error), ec::timeout);
+  EXPECT_NE(detail_of(reply.transport_error).find("curl error 28"),
             std::string::npos)
-    << describe(answer.transport_error);
+    << describe(reply.transport_error);
 }
 
 TEST(HttpClient, RejectsOversizedResponse) {
@@ -177,18 +177,18 @@ TEST(HttpClient, RejectsOversizedResponse) {
   http_client_options options;
   options.max_response_bytes = 1024;
   auto client = make_client(options);
-  auto answer = send(*client, get(stub.base_url() + "/"));
-  EXPECT_EQ(code_of(answer.transport_error), ec::too_large)
-    << describe(answer.transport_error);
-  EXPECT_TRUE(answer.body.empty());
+  auto reply = send(*client, get(stub.base_url() + "/"));
+  EXPECT_EQ(code_of(reply.transport_error), ec::too_large)
+    << describe(reply.transport_error);
+  EXPECT_TRUE(reply.body.empty());
 }
 
 TEST(HttpClient, DoesNotFollowRedirects) {
   test::http_stub stub{{{302, "", {{"Location", "/elsewhere"}}}}};
   auto client = make_client();
-  auto answer = send(*client, get(stub.base_url() + "/start"));
-  EXPECT_FALSE(answer.transport_error);
-  EXPECT_EQ(answer.status, 302);
+  auto reply = send(*client, get(stub.base_url() + "/start"));
+  EXPECT_FALSE(reply.transport_error);
+  EXPECT_EQ(reply.status, 302);
   EXPECT_EQ(stub.requests().size(), 1u);
 }
 
@@ -200,9 +200,9 @@ TEST(HttpClient, SlowRequestDoesNotHoldBackFastOne) {
   std::mutex mutex;
   std::vector<std::string> order;
   std::promise<void> both;
-  auto record = [&](response answer) {
+  auto record = [&](response reply) {
     std::lock_guard guard{mutex};
-    order.push_back(answer.body);
+    order.push_back(reply.body);
     if (order.size() == 2)
       both.set_value();
   };
@@ -225,8 +225,8 @@ TEST(HttpClient, ShutdownAbortsRunningTransfer) {
   std::promise<response> result;
   auto req = get(stub.base_url() + "/");
   req.timeout = 60s;
-  client->submit(req, [&](response answer) {
-    result.set_value(std::move(answer));
+  client->submit(req, [&](response reply) {
+    result.set_value(std::move(reply));
   });
   while (stub.requests().empty())
     std::this_thread::sleep_for(10ms);
@@ -242,16 +242,16 @@ TEST(HttpClient, ShutdownLetsQuickTransferFinish) {
   auto client = make_client();
 
   std::promise<response> result;
-  client->submit(get(stub.base_url() + "/"), [&](response answer) {
-    result.set_value(std::move(answer));
+  client->submit(get(stub.base_url() + "/"), [&](response reply) {
+    result.set_value(std::move(reply));
   });
   while (stub.requests().empty())
     std::this_thread::sleep_for(10ms);
   client.reset();
 
-  auto answer = result.get_future().get();
-  EXPECT_FALSE(answer.transport_error) << describe(answer.transport_error);
-  EXPECT_EQ(answer.body, "done");
+  auto reply = result.get_future().get();
+  EXPECT_FALSE(reply.transport_error) << describe(reply.transport_error);
+  EXPECT_EQ(reply.body, "done");
 }
 
 TEST(ParseRetryAfter, ReadsDeltaSeconds) {
@@ -275,4 +275,29 @@ TEST(ParseRetryAfter, IgnoresInvalidValues) {
   for (auto value : {"", "soon", "-5", "1.5", "30s",
                      "Wednesday, 21-Oct-15 07:28:00 GMT"})
     EXPECT_FALSE(parse_retry_after(value, now)) << value;
+}
+
+TEST(HttpClient, RejectsNonPositiveTimeout) {
+  test::http_stub stub{{{200, "{}"}}};
+  auto client = make_client();
+  auto req = get(stub.base_url() + "/");
+  req.timeout = std::chrono::milliseconds{0};
+  auto reply = send(*client, req);
+  EXPECT_EQ(code_of(reply.transport_error), ec::invalid_argument);
+  EXPECT_TRUE(stub.requests().empty());
+}
+
+TEST(HttpClient, CallbackMaySubmitAgain) {
+  test::http_stub stub{{{200, "first"}, {200, "second"}}};
+  auto client = make_client();
+
+  std::promise<std::string> second;
+  client->submit(get(stub.base_url() + "/1"), [&](response first) {
+    auto next = get(stub.base_url() + "/2");
+    client->submit(next, [&](response reply) { second.set_value(reply.body); });
+    EXPECT_EQ(first.body, "first");
+  });
+  auto future = second.get_future();
+  ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(future.get(), "second");
 }

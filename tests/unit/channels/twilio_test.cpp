@@ -31,8 +31,8 @@ std::unique_ptr<http_client> make_client() {
 
 response send(http_client& client, request req) {
   std::promise<response> result;
-  client.submit(std::move(req), [&](response answer) {
-    result.set_value(std::move(answer));
+  client.submit(std::move(req), [&](response reply) {
+    result.set_value(std::move(reply));
   });
   auto future = result.get_future();
   if (future.wait_for(30s) != std::future_status::ready)
@@ -41,10 +41,10 @@ response send(http_client& client, request req) {
 }
 
 response make_response(long status, std::string body) {
-  response answer;
-  answer.status = status;
-  answer.body = std::move(body);
-  return answer;
+  response reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
 }
 
 } // namespace
@@ -145,11 +145,11 @@ TEST(TwilioStub, RateLimitIsRetryableWithRetryAfter) {
       {{"Retry-After", "30"}}}}};
   auto client = make_client();
 
-  auto answer = send(*client, make_sms_request(make_account(stub.base_url()),
+  auto reply = send(*client, make_sms_request(make_account(stub.base_url()),
                                                "+15005550006", "hi"));
-  ASSERT_TRUE(answer.retry_after);
-  EXPECT_EQ(*answer.retry_after, 30s);
-  auto sid = classify_twilio_response(answer);
+  ASSERT_TRUE(reply.retry_after);
+  EXPECT_EQ(*reply.retry_after, 30s);
+  auto sid = classify_twilio_response(reply);
   ASSERT_FALSE(sid);
   EXPECT_EQ(code_of(sid.error()), ec::delivery_failed);
   EXPECT_EQ(detail_of(sid.error()),
@@ -160,9 +160,9 @@ TEST(TwilioStub, RateLimitIsRetryableWithRetryAfter) {
 TEST(TwilioStub, ServerErrorIsRetryable) {
   test::http_stub stub{{{500, "internal error"}}};
   auto client = make_client();
-  auto answer = send(*client, make_sms_request(make_account(stub.base_url()),
+  auto reply = send(*client, make_sms_request(make_account(stub.base_url()),
                                                "+15005550006", "hi"));
-  auto sid = classify_twilio_response(answer);
+  auto sid = classify_twilio_response(reply);
   ASSERT_FALSE(sid);
   EXPECT_EQ(code_of(sid.error()), ec::delivery_failed);
   EXPECT_EQ(detail_of(sid.error()),
@@ -173,9 +173,9 @@ TEST(TwilioStub, UnsubscribedRecipientIsPermanent) {
   test::http_stub stub{{{400, R"({"code":21610,"message":"Attempt to send )"
                               R"(to unsubscribed recipient","status":400})"}}};
   auto client = make_client();
-  auto answer = send(*client, make_sms_request(make_account(stub.base_url()),
+  auto reply = send(*client, make_sms_request(make_account(stub.base_url()),
                                                "+15005550006", "hi"));
-  auto sid = classify_twilio_response(answer);
+  auto sid = classify_twilio_response(reply);
   ASSERT_FALSE(sid);
   EXPECT_EQ(code_of(sid.error()), ec::delivery_rejected);
   EXPECT_EQ(detail_of(sid.error()),
@@ -242,10 +242,12 @@ TEST_F(TwilioPrism, RequestWithoutToGets422) {
                               "+15005550006", "hi");
   req.body = encode_form({{"From", "+15005550001"}, {"Body", "hi"}});
 
-  auto answer = send(*client, req);
-  EXPECT_EQ(answer.status, 422) << answer.body;
-  auto sid = classify_twilio_response(answer);
+  auto reply = send(*client, req);
+  EXPECT_EQ(reply.status, 422) << reply.body;
+  auto sid = classify_twilio_response(reply);
   ASSERT_FALSE(sid);
   EXPECT_EQ(code_of(sid.error()), ec::delivery_rejected);
-  EXPECT_NE(prism_->log().find("To"), std::string::npos) << prism_->log();
+  EXPECT_NE(prism_->log().find("must have required property 'To'"),
+            std::string::npos)
+    << prism_->log();
 }
