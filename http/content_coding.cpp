@@ -180,8 +180,8 @@ caf::expected<std::string> inflate_body(std::string_view input,
       continue;
     }
 
-    // Each call gets an empty chunk, so no progress with input left cannot
-    // happen; no progress or an idle output buffer means the input ran out.
+    // Each call gets an empty chunk, so a call without progress, or one that
+    // left output space unused, has run out of input before the stream end.
     bool input_exhausted = rc == Z_BUF_ERROR
                            || (rc == Z_OK && stream.avail_in == 0
                                && stream.avail_out != 0);

@@ -18,9 +18,9 @@ namespace tropos::http {
 /// A content coding this server can decode. `x-gzip` is read as `gzip`.
 enum class content_coding { gzip, deflate };
 
-/// The most non-identity codings one request may stack. Each layer costs a
-/// full inflate pass, so a long list in a 16 KiB header could otherwise burn
-/// CPU on a small body.
+/// The maximum number of non-identity codings in one request. Each layer
+/// costs a full inflate pass, so a long list in a 16 KiB header could
+/// otherwise burn CPU on a small body.
 inline constexpr std::size_t max_content_coding_layers = 2;
 
 /// Returns the values of every Content-Encoding field in `fields`, which

@@ -1,8 +1,9 @@
 // The HTTP/1.1 server core for webhooks and the REST API.
 //
-// Asio threads never wait for the application: the handler gets the request
-// and a responder and returns at once; the response may come later from any
-// thread, and the responder posts it onto the connection's strand.
+// The server does not make asio threads wait for the application. The
+// handler gets the request and a responder and returns at once. The response
+// may come later from any thread, and the responder posts it onto the
+// connection's strand.
 //
 //   connection strand                          any thread (an actor)
 //   read request ──▶ handler(context, responder) ─ ─ ▶ responder(response)
@@ -11,7 +12,7 @@
 //
 // A connection serves one request at a time: it reads the next request only
 // after the response to the current one is written, so pipelined requests
-// wait in the socket buffer.
+// wait unread in the socket.
 #pragma once
 
 #include "http/json_error.hpp"
@@ -56,9 +57,9 @@ struct limits {
   /// Maximum body after Content-Encoding decoding; a larger one gets a 413
   /// and the connection is closed.
   std::size_t max_decoded_body_bytes = 10 * 1024 * 1024;
-  /// Maximum connections beyond `max_connections` that are still read and
-  /// answered with a 503; connections beyond both limits are closed at once
-  /// without a response.
+  /// Maximum connections beyond `max_connections` whose request header is
+  /// still read so they get a 503. Connections beyond both limits are closed
+  /// at once without a response.
   std::size_t max_rejected_connections = 64;
 };
 
@@ -84,8 +85,8 @@ class response_sink {
 public:
   virtual ~response_sink() = default;
 
-  /// Queues `message` as the response to the pending request. Called at most
-  /// once per request, from any thread.
+  /// Queues `message` as the response to the pending request. A responder
+  /// calls it at most once per request, from any thread.
   virtual void deliver(response message) = 0;
 };
 
@@ -120,11 +121,13 @@ using handler = std::function<void(request_context&&, responder)>;
 
 /// An HTTP/1.1 listener with keep-alive, optionally over TLS.
 ///
-/// Requests that break a limit are answered by the server itself with a JSON
-/// error (see `json_error`): 431 header too large, 413 body too large before
-/// or after decoding, 415 for a Content-Encoding other than identity, gzip
-/// or deflate, 400 for a malformed request or a corrupt compressed body, and
-/// 503 when the connection is over `max_connections`.
+/// The server itself sends a JSON error (see `json_error`) for a request
+/// that breaks a limit:
+/// - 431 for a header over `max_header_bytes`;
+/// - 413 for a body over `max_body_bytes` or `max_decoded_body_bytes`;
+/// - 415 for a Content-Encoding other than identity, gzip or deflate;
+/// - 400 for a malformed request or a corrupt compressed body;
+/// - 503 for a connection over `max_connections`.
 class server {
 public:
   /// Prepares a server on `io` for `listen` (`127.0.0.1:8080`, `[::1]:8080`,

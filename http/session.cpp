@@ -46,8 +46,8 @@ using error_code = boost::system::error_code;
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-/// Bytes read while waiting for the start of a request; a typical webhook
-/// header fits, and the header read grows the buffer when it does not.
+/// Bytes read while waiting for the start of a request. A typical webhook
+/// header fits, and the header read grows the buffer for a longer one.
 constexpr std::size_t first_read_bytes = 4096;
 
 /// Bytes read per call while discarding input before a close.
@@ -60,7 +60,7 @@ constexpr std::size_t drain_read_bytes = 16 * 1024;
 /// connection.
 constexpr std::chrono::seconds linger_timeout{2};
 
-/// Where a session is in its request cycle.
+/// The step of the request cycle that a session is in.
 enum class phase {
   handshake, // TLS handshake
   idle,      // waiting for the first byte of a request
@@ -244,7 +244,7 @@ private:
                          "the server is at its connection limit; retry later",
                          true);
 
-    // Reject an unknown coding before reading a body nobody could decode.
+    // Reject an unknown coding before reading a body that cannot be decoded.
     if (auto encodings = content_encoding_values(header.base()); !encodings.empty()) {
       auto codings = parse_content_encoding(encodings);
       if (!codings)

@@ -16,7 +16,7 @@
 
 namespace tropos::http::detail {
 
-/// A connection as the server sees it, so `stop` can reach it.
+/// The interface of a connection that `stop` uses to close it.
 class session_base : public response_sink {
 public:
   /// Closes the connection if it is waiting for a request or in its TLS

@@ -170,12 +170,12 @@ std::string deflate_pieces(const std::function<std::string_view()>& next_piece,
 } // namespace
 
 std::string compress(std::string_view input, int window_bits) {
-  bool given = false;
+  bool consumed = false;
   return deflate_pieces(
     [&]() -> std::string_view {
-      if (given)
+      if (consumed)
         return {};
-      given = true;
+      consumed = true;
       return input;
     },
     window_bits);

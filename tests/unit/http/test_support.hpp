@@ -71,7 +71,7 @@ public:
 
   void close();
 
-  /// The number of bytes read from the socket but not yet parsed.
+  /// Returns the number of bytes read from the socket but not yet parsed.
   std::size_t buffered_bytes() const {
     return buffer_.size();
   }
@@ -102,7 +102,7 @@ std::string gzip_repeated(char byte, std::size_t count);
 /// /proc/self/statm.
 std::size_t resident_bytes();
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes.
+/// Polls `condition` every 10 ms until it is true or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
