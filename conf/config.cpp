@@ -20,13 +20,46 @@ void resolve(std::string& path, const std::filesystem::path& base) {
   path = (base / path).lexically_normal().string();
 }
 
+// True for an IPv4 literal in 127.0.0.0/8: four decimal parts of 1 to 3
+// digits, the first one 127.
+bool is_loopback_ipv4(std::string_view host) {
+  if (!host.starts_with("127."))
+    return false;
+  int parts = 0;
+  size_t pos = 0;
+  while (pos <= host.size()) {
+    auto end = host.find('.', pos);
+    if (end == std::string_view::npos)
+      end = host.size();
+    auto part = host.substr(pos, end - pos);
+    if (part.empty() || part.size() > 3
+        || part.find_first_not_of("0123456789") != std::string_view::npos
+        || std::stoi(std::string{part}) > 255)
+      return false;
+    ++parts;
+    pos = end + 1;
+  }
+  return parts == 4;
+}
+
+// True when the URL's host is this machine. The whole host is compared, so
+// "127.0.0.1.example.test" or "localhost@example.test" are not loopback.
 bool is_loopback_url(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos)
     return false;
-  auto host = url.substr(scheme_end + 3);
-  return host.starts_with("127.") || host.starts_with("localhost")
-         || host.starts_with("[::1]");
+  auto authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos)
+    return false;
+  std::string_view host = authority;
+  if (authority.starts_with('[')) {
+    host = authority.substr(0, authority.find(']') + 1);
+  } else if (auto colon = authority.rfind(':');
+             colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+  }
+  return host == "localhost" || host == "[::1]" || is_loopback_ipv4(host);
 }
 
 // Outbound URLs must use TLS unless they point at this machine.

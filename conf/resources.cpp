@@ -49,6 +49,16 @@ void read_instant(toml_reader& r, std::string_view key,
   out = date::floor<std::chrono::seconds>(*parsed);
 }
 
+// Leaves `out` empty when the key is absent. parse_duration never yields a
+// negative value, so -1 marks absence.
+void read_optional_duration(toml_reader& r, std::string_view key,
+                            std::optional<std::chrono::milliseconds>& out) {
+  std::chrono::milliseconds value{-1};
+  r.get_duration(key, value);
+  if (r.ok() && value.count() >= 0)
+    out = value;
+}
+
 void read_user(toml_reader& r, user& u) {
   r.get("id", u.id, true);
   r.get("name", u.name);
@@ -178,13 +188,47 @@ void read_schedule(toml_reader& r, schedule::schedule& s) {
   });
 }
 
+// Reads `condition = { weekdays, start, end, time_zone }` of a level.
+void read_condition(toml_reader& l, escalation_level& level) {
+  auto* table = l.table("condition");
+  if (table == nullptr)
+    return;
+  toml_reader c{*table, l.path_of("condition")};
+  level_condition condition;
+  read_restriction(c, condition.window);
+  c.get("time_zone", condition.time_zone, true);
+  if (c.ok()) {
+    auto zone = schedule::find_time_zone(condition.time_zone,
+                                         c.path_of("time_zone"));
+    if (!zone)
+      c.fail(zone.error());
+  }
+  if (c.ok())
+    c.fail(schedule::validate(condition.window, c.path()));
+  l.fail(c.finish());
+  level.condition = std::move(condition);
+}
+
+void read_target_mode(toml_reader& t, escalation_target& target) {
+  std::string mode;
+  t.get("mode", mode);
+  if (mode.empty() || mode == "all")
+    target.mode = team_mode::all;
+  else if (mode == "round_robin")
+    target.mode = team_mode::round_robin;
+  else if (t.ok())
+    t.fail("mode", "must be all or round_robin");
+}
+
 void read_policy(toml_reader& r, escalation_policy& p) {
   r.get("id", p.id, true);
   r.get("name", p.name);
   r.get("repeat", p.repeat, 0, 5);
+  read_optional_duration(r, "ack_timeout", p.ack_timeout);
   each_table(r, "levels", [&](toml_reader& l, const toml::table&) {
     escalation_level level;
     l.get_duration("delay", level.delay, true);
+    read_condition(l, level);
     each_table(l, "targets", [&](toml_reader& t, const toml::table& raw) {
       escalation_target target;
       int kinds = 0;
@@ -200,6 +244,7 @@ void read_policy(toml_reader& r, escalation_policy& p) {
       }
       if (kinds != 1 && t.ok())
         t.fail("user", "set exactly one of user, schedule or team");
+      read_target_mode(t, target);
       level.targets.push_back(std::move(target));
     });
     p.levels.push_back(std::move(level));
@@ -225,6 +270,33 @@ void read_service(toml_reader& r, service& s) {
       k.fail("type", "must be alertmanager, events_v2 or grafana");
     s.integration_keys.push_back(std::move(key));
   });
+  r.get("group_by", s.group_by);
+  read_optional_duration(r, "group_window", s.group_window);
+  each_table(r, "routes", [&](toml_reader& rr, const toml::table&) {
+    route_rule rule;
+    std::vector<std::string> matchers;
+    rr.get("matchers", matchers);
+    rr.get("escalation_policy", rule.escalation_policy, true);
+    rr.get("continue", rule.continue_matching);
+    for (size_t i = 0; i < matchers.size() && rr.ok(); ++i) {
+      auto parsed = routing::parse_matcher(matchers[i]);
+      if (!parsed)
+        rr.fail(make_error(ec::invalid_argument,
+                           indexed(rr.path_of("matchers"), i) + ": "
+                             + detail_of(parsed.error())));
+      else
+        rule.matchers.push_back(std::move(*parsed));
+    }
+    s.routes.push_back(std::move(rule));
+  });
+}
+
+void read_heartbeat(toml_reader& r, heartbeat::monitor& h) {
+  r.get("id", h.id, true);
+  r.get("service", h.service, true);
+  r.get("key", h.key, true);
+  r.get_duration("interval", h.interval, true);
+  r.get_duration("grace", h.grace);
 }
 
 std::string to_toml(const toml::table& table) {
@@ -272,6 +344,12 @@ caf::expected<parsed_resources> read_document(const toml::table& doc) {
     read_service(r, s);
     remember("services", s.id, raw);
     out.set.services.push_back(std::move(s));
+  });
+  each_table(root, "heartbeats", [&](toml_reader& r, const toml::table& raw) {
+    heartbeat::monitor h;
+    read_heartbeat(r, h);
+    remember("heartbeats", h.id, raw);
+    out.set.heartbeats.push_back(std::move(h));
   });
   if (auto err = root.finish())
     return err;
@@ -341,6 +419,7 @@ caf::expected<resource_set> merge_resources(const resource_set& base,
   upsert(merged.schedules, update.schedules);
   upsert(merged.escalation_policies, update.escalation_policies);
   upsert(merged.services, update.services);
+  upsert(merged.heartbeats, update.heartbeats);
   merged.reindex();
   if (auto err = merged.validate())
     return err;

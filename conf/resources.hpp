@@ -1,5 +1,5 @@
 // Reads resources files (users, teams, schedules, escalation policies,
-// services) from TOML into domain values, naming the path of a bad field.
+// services, heartbeat monitors) from TOML into domain values, naming the path of a bad field.
 #pragma once
 
 #include "domain/resources.hpp"
@@ -15,7 +15,8 @@ namespace tropos::conf {
 /// One object of a resources file, re-serialized on its own so it can be
 /// stored under its kind and id and read back later.
 struct resource_object {
-  /// "users", "teams", "schedules", "escalation_policies" or "services".
+  /// "users", "teams", "schedules", "escalation_policies", "services" or
+  /// "heartbeats".
   std::string kind;
   std::string id;
   /// The object's table as TOML text.

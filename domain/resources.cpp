@@ -1,8 +1,10 @@
 #include "domain/resources.hpp"
 
 #include "domain/error.hpp"
+#include "domain/escalation/team.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <unordered_set>
 
 namespace tropos {
@@ -21,6 +23,14 @@ std::string_view to_string(integration_type type) noexcept {
     case integration_type::alertmanager: return "alertmanager";
     case integration_type::events_v2: return "events_v2";
     case integration_type::grafana: return "grafana";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(team_mode mode) noexcept {
+  switch (mode) {
+    case team_mode::all: return "all";
+    case team_mode::round_robin: return "round_robin";
   }
   return "unknown";
 }
@@ -73,6 +83,16 @@ const service* resource_set::find_service(std::string_view id) const {
   return find_in(services, services_by_id_, id);
 }
 
+const heartbeat::monitor*
+resource_set::find_heartbeat(std::string_view id) const {
+  return find_in(heartbeats, heartbeats_by_id_, id);
+}
+
+const heartbeat::monitor*
+resource_set::find_heartbeat_key(std::string_view key) const {
+  return find_in(heartbeats, heartbeats_by_key_, key);
+}
+
 std::optional<std::pair<const service*, integration_type>>
 resource_set::find_integration(std::string_view key) const {
   auto i = services_by_key_.find(std::string{key});
@@ -97,6 +117,8 @@ void resource_set::reindex() {
   policies_by_id_.clear();
   services_by_id_.clear();
   services_by_key_.clear();
+  heartbeats_by_id_.clear();
+  heartbeats_by_key_.clear();
   contacts_by_address_.clear();
   for (size_t i = 0; i < users.size(); ++i) {
     users_by_id_.emplace(users[i].id, i);
@@ -116,6 +138,11 @@ void resource_set::reindex() {
     services_by_id_.emplace(services[i].id, i);
     for (const auto& key : services[i].integration_keys)
       services_by_key_.emplace(key.key, std::pair{i, key.type});
+  }
+
+  for (size_t i = 0; i < heartbeats.size(); ++i) {
+    heartbeats_by_id_.emplace(heartbeats[i].id, i);
+    heartbeats_by_key_.emplace(heartbeats[i].key, i);
   }
 }
 
@@ -216,6 +243,37 @@ caf::error validate_schedules(const resource_set& set) {
   return {};
 }
 
+caf::error validate_condition(const level_condition& condition,
+                              const std::string& path) {
+  auto zone = schedule::find_time_zone(condition.time_zone, path + ".time_zone");
+  if (!zone)
+    return zone.error();
+  return schedule::validate(condition.window, path);
+}
+
+caf::error validate_level(const resource_set& set, const escalation_level& level,
+                          const std::string& base) {
+  if (level.targets.empty())
+    return invalid(base + ".targets", "at least one target is required");
+  for (size_t k = 0; k < level.targets.size(); ++k) {
+    const auto& t = level.targets[k];
+    auto path = base + ".targets[" + std::to_string(k) + "]";
+    bool known = false;
+    switch (t.kind) {
+      case target_kind::user: known = set.find_user(t.id); break;
+      case target_kind::schedule: known = set.find_schedule(t.id); break;
+      case target_kind::team: known = set.find_team(t.id); break;
+    }
+    if (!known)
+      return invalid(path, "unknown target \"" + t.id + "\"");
+    if (t.mode == team_mode::round_robin && t.kind != target_kind::team)
+      return invalid(path + ".mode", "round_robin applies to team targets only");
+  }
+  if (level.condition)
+    return validate_condition(*level.condition, base + ".condition");
+  return {};
+}
+
 caf::error validate_policies(const resource_set& set) {
   for (size_t i = 0; i < set.escalation_policies.size(); ++i) {
     auto base = "escalation_policies[" + std::to_string(i) + "]";
@@ -224,23 +282,87 @@ caf::error validate_policies(const resource_set& set) {
       return invalid(base + ".levels", "at least one level is required");
     if (p.repeat > 5)
       return invalid(base + ".repeat", "must be between 0 and 5");
-    for (size_t j = 0; j < p.levels.size(); ++j) {
-      auto level = base + ".levels[" + std::to_string(j) + "]";
-      if (p.levels[j].targets.empty())
-        return invalid(level + ".targets", "at least one target is required");
-      for (size_t k = 0; k < p.levels[j].targets.size(); ++k) {
-        const auto& t = p.levels[j].targets[k];
-        auto path = level + ".targets[" + std::to_string(k) + "]";
-        bool known = false;
-        switch (t.kind) {
-          case target_kind::user: known = set.find_user(t.id); break;
-          case target_kind::schedule: known = set.find_schedule(t.id); break;
-          case target_kind::team: known = set.find_team(t.id); break;
-        }
-        if (!known)
-          return invalid(path, "unknown target \"" + t.id + "\"");
-      }
+    if (p.ack_timeout && *p.ack_timeout < std::chrono::seconds{1})
+      return invalid(base + ".ack_timeout", "must be at least 1s");
+    for (size_t j = 0; j < p.levels.size(); ++j)
+      if (auto err = validate_level(set, p.levels[j],
+                                    base + ".levels[" + std::to_string(j) + "]"))
+        return err;
+  }
+  return {};
+}
+
+// Integration keys and heartbeat keys share one format: they appear in URLs.
+caf::error check_key_format(const std::string& key, const std::string& path) {
+  if (key.size() < 8 || key.size() > 64)
+    return invalid(path, "must be 8 to 64 characters long");
+  if (!std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-'
+               || c == '_';
+      }))
+    return invalid(path, "may only contain letters, digits, - and _");
+  return {};
+}
+
+caf::error validate_group_by(const service& s, const std::string& base) {
+  std::unordered_set<std::string> seen;
+  for (size_t j = 0; j < s.group_by.size(); ++j) {
+    const auto& name = s.group_by[j];
+    auto path = base + ".group_by[" + std::to_string(j) + "]";
+    if (name.empty())
+      return invalid(path, "empty label name");
+    if (name == "..." && s.group_by.size() > 1)
+      return invalid(path, "\"...\" (all labels) must be the only entry");
+    if (!seen.insert(name).second)
+      return invalid(path, "duplicate label name \"" + name + "\"");
+  }
+  if (!s.group_window)
+    return {};
+  if (s.group_by.empty())
+    return invalid(base + ".group_window", "needs group_by to be set");
+  if (*s.group_window < std::chrono::seconds{1})
+    return invalid(base + ".group_window", "must be at least 1s");
+  return {};
+}
+
+caf::error validate_routes(const resource_set& set, const service& s,
+                           const std::string& base) {
+  for (size_t j = 0; j < s.routes.size(); ++j) {
+    const auto& rule = s.routes[j];
+    auto path = base + ".routes[" + std::to_string(j) + "]";
+    if (!set.find_policy(rule.escalation_policy))
+      return invalid(path + ".escalation_policy",
+                     "unknown escalation policy \"" + rule.escalation_policy
+                       + "\"");
+
+    // matcher::matches dereferences the regex of =~ and !~ matchers.
+    for (size_t k = 0; k < rule.matchers.size(); ++k) {
+      const auto& m = rule.matchers[k];
+      bool is_regex = m.op == routing::match_op::regex
+                      || m.op == routing::match_op::not_regex;
+      if (is_regex && !m.pattern)
+        return invalid(path + ".matchers[" + std::to_string(k) + "]",
+                       "regex not compiled (create matchers with "
+                       "parse_matcher)");
     }
+  }
+  return {};
+}
+
+caf::error validate_heartbeats(const resource_set& set) {
+  std::unordered_set<std::string> keys;
+  for (size_t i = 0; i < set.heartbeats.size(); ++i) {
+    auto base = "heartbeats[" + std::to_string(i) + "]";
+    const auto& h = set.heartbeats[i];
+    if (!set.find_service(h.service))
+      return invalid(base + ".service", "unknown service \"" + h.service + "\"");
+    if (auto err = check_key_format(h.key, base + ".key"))
+      return err;
+    if (!keys.insert(h.key).second || set.find_integration(h.key))
+      return invalid(base + ".key", "duplicate key (already used by a "
+                                    "heartbeat or an integration)");
+    if (h.interval < std::chrono::seconds{1})
+      return invalid(base + ".interval", "must be at least 1s");
   }
   return {};
 }
@@ -257,16 +379,15 @@ caf::error validate_services(const resource_set& set) {
     for (size_t j = 0; j < s.integration_keys.size(); ++j) {
       const auto& key = s.integration_keys[j].key;
       auto path = base + ".integration_keys[" + std::to_string(j) + "].key";
-      if (key.size() < 8 || key.size() > 64)
-        return invalid(path, "must be 8 to 64 characters long");
-      if (!std::all_of(key.begin(), key.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '-'
-                   || c == '_';
-          }))
-        return invalid(path, "may only contain letters, digits, - and _");
+      if (auto err = check_key_format(key, path))
+        return err;
       if (!keys.insert(key).second)
         return invalid(path, "duplicate integration key");
     }
+    if (auto err = validate_group_by(s, base))
+      return err;
+    if (auto err = validate_routes(set, s, base))
+      return err;
   }
   return {};
 }
@@ -284,17 +405,21 @@ caf::error resource_set::validate() const {
     return err;
   if (auto err = check_unique_ids(services, "services"))
     return err;
+  if (auto err = check_unique_ids(heartbeats, "heartbeats"))
+    return err;
   for (auto check : {validate_users, validate_teams, validate_schedules,
-                     validate_policies, validate_services})
+                     validate_policies, validate_services, validate_heartbeats})
     if (auto err = check(*this))
       return err;
   return {};
 }
 
+namespace {
+
 std::vector<std::string>
-expand_targets(const resource_set& resources,
-               const std::vector<escalation_target>& targets,
-               std::chrono::sys_seconds t) {
+expand(const resource_set& resources,
+       const std::vector<escalation_target>& targets,
+       std::chrono::sys_seconds t, std::optional<uint64_t> round_robin_counter) {
   std::vector<std::string> result;
   auto add = [&](const std::string& id) {
     if (std::find(result.begin(), result.end(), id) == result.end())
@@ -310,14 +435,37 @@ expand_targets(const resource_set& resources,
           for (const auto& id : schedule::on_call(*s, t))
             add(id);
         break;
-      case target_kind::team:
-        if (auto* team = resources.find_team(target.id))
-          for (const auto& id : team->members)
-            add(id);
+      case target_kind::team: {
+        const auto* team = resources.find_team(target.id);
+        if (team == nullptr || team->members.empty())
+          break;
+        if (target.mode == team_mode::round_robin && round_robin_counter) {
+          add(escalation::pick_round_robin(*team, *round_robin_counter));
+          break;
+        }
+        for (const auto& id : team->members)
+          add(id);
         break;
+      }
     }
   }
   return result;
+}
+
+} // namespace
+
+std::vector<std::string>
+expand_targets(const resource_set& resources,
+               const std::vector<escalation_target>& targets,
+               std::chrono::sys_seconds t) {
+  return expand(resources, targets, t, std::nullopt);
+}
+
+std::vector<std::string>
+expand_targets(const resource_set& resources,
+               const std::vector<escalation_target>& targets,
+               std::chrono::sys_seconds t, uint64_t round_robin_counter) {
+  return expand(resources, targets, t, round_robin_counter);
 }
 
 } // namespace tropos
