@@ -245,6 +245,13 @@ caf::expected<size_t> recover(router_actor* self) {
 
 caf::behavior router(router_actor* self, context_ptr ctx) {
   self->state.ctx = std::move(ctx);
+  // On shutdown the incident actors stop with the router, so that nothing
+  // keeps holding the shared context (see daemon::run).
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (const auto& [id, entry] : self->state.by_id)
+      self->send_exit(entry.first, msg.reason);
+    self->quit(msg.reason);
+  });
   return {
     [=](ingest_atom, ingest_request& req) { on_ingest(self, req); },
     [=](act_atom, action_request& req, action_callback& done) {

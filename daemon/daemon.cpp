@@ -161,6 +161,28 @@ void start_watchdog(boost::asio::io_context& io,
   });
 }
 
+// Stops `targets` and waits up to 5 s for them to terminate.
+//
+// The actor system's destructor joins the detached writer's thread, which
+// ends only when no actor keeps a reference to the writer. Every actor with
+// the shared context keeps one, so those stop first (the router stops its
+// incident actors), and the writer stops after them.
+// NOTE: an incident actor whose resolve is still being committed when the
+// writer stops gets an error and stays alive, so the process does not exit
+// until systemd's stop timeout kills it.
+void stop_actors(caf::actor_system& sys, std::vector<caf::actor> targets) {
+  caf::scoped_actor self{sys};
+  for (const auto& target : targets) {
+    self->monitor(target);
+    self->send_exit(target, caf::exit_reason::user_shutdown);
+  }
+  for (size_t i = 0; i < targets.size(); ++i)
+    self->receive([](const caf::down_msg&) {},
+                  caf::after(std::chrono::seconds{5}) >> [] {
+                    spdlog::warn("actor-stop-timed-out");
+                  });
+}
+
 } // namespace
 
 void setup_logging() {
@@ -327,6 +349,8 @@ int run(const conf::config& cfg) {
                  spdlog::error("final-commit-failed error={}", describe(err));
                });
   }
+  stop_actors(sys, {ctx->router, ctx->notifier, ctx->timer, registry});
+  caf::anon_send_exit(ctx->writer, caf::exit_reason::user_shutdown);
   watchdog->cancel();
   spdlog::info("troposd-stopped");
   return 0;
