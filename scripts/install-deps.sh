@@ -16,7 +16,7 @@ build_packages=(
 )
 test_packages=(
   python3 python3-pytest python3-aiosmtpd prometheus-alertmanager lmdb-utils
-  curl
+  curl clang-14 libclang-rt-14-dev
 )
 
 packages=("${build_packages[@]}")
