@@ -22,6 +22,7 @@ struct context {
   caf::actor timer;
   caf::actor notifier;
   caf::actor router;
+  caf::actor heartbeats;
   std::shared_ptr<clock> clk;
   std::shared_ptr<resource_holder> resources;
   storage::environment* env = nullptr;

@@ -1,6 +1,8 @@
 #include "actors/incident.hpp"
 
 #include "domain/error.hpp"
+#include "domain/escalation/ack_timeout.hpp"
+#include "domain/escalation/condition.hpp"
 #include "storage/tables.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -65,6 +67,16 @@ void arm_step(incident_actor* self) {
              caf::make_message(step_atom::value, st.generation));
 }
 
+void arm_ack_expiry(incident_actor* self) {
+  auto& st = self->state;
+  if (!st.record.ack_expires_at
+      || st.record.status != incident_status::acknowledged)
+    return;
+  self->send(st.ctx->timer, at_atom::value, *st.record.ack_expires_at,
+             caf::actor_cast<caf::actor>(self),
+             caf::make_message(ackexp_atom::value, st.generation));
+}
+
 // Pages `level` of `pass` at the logical instant `at` and commits the jobs
 // together with the new position, so a crash neither drops nor repeats a
 // step. `extra` holds further changes for the same commit.
@@ -76,14 +88,24 @@ void page(incident_actor* self, unsigned level, unsigned pass, instant at,
   const auto* policy = resources->find_policy(rec.policy_id);
   std::vector<notification_job> jobs;
   rec.next_step_at.reset();
-  if (policy != nullptr && level < policy->levels.size()) {
+  // Levels whose time-of-day condition is false at `at` are skipped.
+  std::optional<escalation_step> step;
+  if (policy != nullptr && level < policy->levels.size())
+    step = escalation::first_applicable_step(*policy, {level, pass, at});
+  if (policy != nullptr && !step)
+    add_timeline(rec, at, "escalation-ended", "no level applies");
+  if (step) {
+    level = step->level;
+    pass = step->pass;
+    // Round-robin team targets rotate across incidents and passes.
     auto users = expand_targets(*resources, policy->levels[level].targets,
-                                date::floor<std::chrono::seconds>(at));
+                                date::floor<std::chrono::seconds>(at),
+                                rec.id + pass);
     jobs = plan_notifications(*resources, rec, users, at, rec.job_count);
     rec.job_count += static_cast<uint32_t>(jobs.size());
     rec.level = level;
     rec.pass = pass;
-    if (auto next = next_step(*policy, level, pass, at))
+    if (auto next = escalation::next_applicable_step(*policy, level, pass, at))
       rec.next_step_at = next->at;
     std::string who;
     for (const auto& u : users)
@@ -93,7 +115,7 @@ void page(incident_actor* self, unsigned level, unsigned pass, instant at,
                    + std::to_string(pass + 1) + " users=" + who);
     spdlog::info("incident-escalated id={} level={} pass={} jobs={}", rec.id,
                  level + 1, pass + 1, jobs.size());
-  } else {
+  } else if (policy == nullptr) {
     spdlog::warn("incident-policy-missing id={} policy={}", rec.id,
                  rec.policy_id);
   }
@@ -126,9 +148,36 @@ void on_step(incident_actor* self, uint64_t generation) {
   auto next = next_step(*policy, rec.level, rec.pass, *rec.next_step_at);
   if (!next)
     return;
+  // page() skips forward from here past levels whose condition is false.
   // The step's instant is the stored deadline, not the time the message
   // arrived, so later deadlines do not drift with processing delays.
   page(self, next->level, next->pass, *rec.next_step_at, {}, {});
+}
+
+// An acknowledgement that lasted ack_timeout returns the incident to
+// triggered and pages the last level again.
+void on_ack_expired(incident_actor* self, uint64_t generation) {
+  auto& st = self->state;
+  auto& rec = st.record;
+  if (generation != st.generation
+      || rec.status != incident_status::acknowledged || !rec.ack_expires_at)
+    return;
+  auto policy = st.ctx->resources->get()->find_policy(rec.policy_id);
+  auto at = *rec.ack_expires_at;
+  rec.status = incident_status::triggered;
+  rec.ack_expires_at.reset();
+  add_timeline(rec, at, "acknowledgement-expired", rec.acknowledged_by);
+  spdlog::info("incident-ack-expired id={} by={}", rec.id, rec.acknowledged_by);
+  rec.acknowledged_by.clear();
+  st.generation++;
+  unsigned level = rec.level, pass = rec.pass;
+  if (policy != nullptr)
+    if (auto step = escalation::first_applicable_step(*policy,
+                                                      {level, pass, at})) {
+      level = step->level;
+      pass = step->pass;
+    }
+  page(self, level, pass, at, {}, {});
 }
 
 void finish_with(incident_actor* self, incident_status status,
@@ -145,7 +194,10 @@ void finish_with(incident_actor* self, incident_status status,
     rec.status = incident_status::acknowledged;
     rec.acknowledged_by = by;
     add_timeline(rec, now, "acknowledged", by);
+    if (auto policy = st.ctx->resources->get()->find_policy(rec.policy_id))
+      rec.ack_expires_at = escalation::ack_expiry(*policy, now);
   } else {
+    rec.ack_expires_at.reset();
     rec.status = incident_status::resolved;
     rec.resolved_by = by;
     add_timeline(rec, now, "resolved", by);
@@ -169,7 +221,9 @@ void finish_with(incident_actor* self, incident_status status,
       if (resolved) {
         self->send(self->state.ctx->router, closed_atom::value, id);
         self->quit();
+        return;
       }
+      arm_ack_expiry(self);
     },
     completion{reply});
 }
@@ -234,9 +288,14 @@ void on_event(incident_actor* self, const ingest::alert_event& event,
   auto now = self->state.ctx->clk->now();
   switch (event.act) {
     case ingest::action::trigger: {
+      auto change = routing::record_alert(rec.alerts, event.dedup_key, true, now);
       rec.event_count++;
       rec.updated_at = now;
-      add_timeline(rec, now, "event", event.summary);
+      add_timeline(rec, now,
+                   change == routing::alert_change::added     ? "alert-added"
+                   : change == routing::alert_change::refired ? "alert-refired"
+                                                              : "event",
+                   event.summary);
       commit(self, storage::batch{put_record(rec)},
              [done] { done(caf::error{}); }, done);
       return;
@@ -249,14 +308,24 @@ void on_event(incident_actor* self, const ingest::alert_event& event,
       finish_with(self, incident_status::acknowledged, "integration", now,
                   std::nullopt, done.fn);
       return;
-    case ingest::action::resolve:
+    case ingest::action::resolve: {
       if (rec.status == incident_status::resolved) {
         done(caf::error{});
+        return;
+      }
+      routing::record_alert(rec.alerts, event.dedup_key, false, now);
+      if (!routing::all_resolved(rec.alerts)) {
+        // A partial resolve: other grouped alerts still fire.
+        rec.updated_at = now;
+        add_timeline(rec, now, "alert-resolved", event.dedup_key);
+        commit(self, storage::batch{put_record(rec)},
+               [done] { done(caf::error{}); }, done);
         return;
       }
       finish_with(self, incident_status::resolved, "integration", now,
                   event.ends_at, done.fn);
       return;
+    }
   }
 }
 
@@ -269,6 +338,9 @@ caf::behavior incident_behavior(incident_actor* self) {
       on_action(self, req, std::move(done));
     },
     [=](step_atom, uint64_t generation) { on_step(self, generation); },
+    [=](ackexp_atom, uint64_t generation) {
+      on_ack_expired(self, generation);
+    },
   };
 }
 
@@ -280,6 +352,13 @@ caf::behavior new_incident(incident_actor* self, context_ptr ctx,
   add_timeline(rec, rec.created_at, "triggered", rec.summary);
   storage::batch extra{
     {storage::table::incidents, incident_open_key(rec.id), std::string{"1"}}};
+  if (!rec.suppressed_by.empty()) {
+    // A muted incident is recorded and pages nobody.
+    add_timeline(rec, rec.created_at, "muted", rec.suppressed_by);
+    extra.push_back(put_record(rec));
+    commit(self, std::move(extra), [done] { done(caf::error{}); }, done);
+    return incident_behavior(self);
+  }
   page(self, 0, 0, rec.created_at, std::move(extra), std::move(done));
   return incident_behavior(self);
 }
@@ -289,6 +368,7 @@ caf::behavior recovered_incident(incident_actor* self, context_ptr ctx,
   self->state.ctx = std::move(ctx);
   self->state.record = std::move(record);
   arm_step(self);
+  arm_ack_expiry(self);
   return incident_behavior(self);
 }
 

@@ -36,6 +36,30 @@ void on_call(const caf::actor& schedule, std::chrono::sys_seconds t,
   caf::anon_send(schedule, oncall_atom::value, t, std::move(done));
 }
 
+void add_mute(const caf::actor& router, bool maintenance, std::string json,
+              json_callback done) {
+  if (maintenance)
+    caf::anon_send(router, mwindow_atom::value, std::move(json),
+                   std::move(done));
+  else
+    caf::anon_send(router, silence_atom::value, std::move(json),
+                   std::move(done));
+}
+
+void list_mutes(const caf::actor& router, bool maintenance, json_callback done) {
+  caf::anon_send(router, list_atom::value, maintenance, std::move(done));
+}
+
+void delete_mute(const caf::actor& router, bool maintenance, std::string id,
+                 json_callback done) {
+  caf::anon_send(router, delete_atom::value, maintenance, std::move(id),
+                 std::move(done));
+}
+
+void heartbeat(const caf::actor& heartbeats, std::string id, completion done) {
+  caf::anon_send(heartbeats, beat_atom::value, std::move(id), std::move(done));
+}
+
 void apply_resources(const caf::actor& registry, std::string toml_text,
                      apply_callback done) {
   caf::anon_send(registry, apply_atom::value, std::move(toml_text),

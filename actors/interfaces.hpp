@@ -55,6 +55,13 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using oncall_atom = caf::atom_constant<caf::atom("oncall")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
+using silence_atom = caf::atom_constant<caf::atom("silence")>;
+using mwindow_atom = caf::atom_constant<caf::atom("mwindow")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using delete_atom = caf::atom_constant<caf::atom("delete")>;
+using beat_atom = caf::atom_constant<caf::atom("beat")>;
+using check_atom = caf::atom_constant<caf::atom("check")>;
+using ackexp_atom = caf::atom_constant<caf::atom("ackexp")>;
 
 /// A callback that receives the outcome of a request: an empty error on
 /// success. It may run on any actor's thread, so it must only post work.
@@ -128,6 +135,16 @@ struct oncall_callback {
   }
 };
 
+/// Receives the JSON answer of a request (a document or an error).
+struct json_callback {
+  std::function<void(caf::expected<std::string>)> fn;
+
+  void operator()(caf::expected<std::string> result) const {
+    if (fn)
+      fn(std::move(result));
+  }
+};
+
 /// The result of applying a resources file.
 struct apply_summary {
   size_t users = 0;
@@ -193,6 +210,22 @@ void advance_clock(const caf::actor& timer, instant to, completion done);
 void on_call(const caf::actor& schedule, std::chrono::sys_seconds t,
              oncall_callback done);
 
+/// Adds a silence (`kind` = silence_atom) or a maintenance window
+/// (`kind` = mwindow_atom) given as a JSON document; `done` receives the
+/// stored document with its id.
+void add_mute(const caf::actor& router, bool maintenance, std::string json,
+              json_callback done);
+
+/// Lists silences or maintenance windows as a JSON array.
+void list_mutes(const caf::actor& router, bool maintenance, json_callback done);
+
+/// Deletes a silence or maintenance window by id.
+void delete_mute(const caf::actor& router, bool maintenance, std::string id,
+                 json_callback done);
+
+/// Records a heartbeat check-in of monitor `id`.
+void heartbeat(const caf::actor& heartbeats, std::string id, completion done);
+
 /// Applies a resources file (TOML text) as one change.
 void apply_resources(const caf::actor& registry, std::string toml_text,
                      apply_callback done);
@@ -207,6 +240,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::action_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::twiml_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::apply_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::oncall_callback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::actors::json_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::schedule::schedule)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::storage::batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tropos::incident_record)

@@ -133,6 +133,8 @@ void on_apply(registry_actor* self, const std::string& text,
       [self, next, summary, done](bool) {
         self->state.ctx->resources->set(next);
         sync_schedule_actors(self, *next);
+        if (self->state.ctx->heartbeats)
+          self->send(self->state.ctx->heartbeats, update_atom::value);
         spdlog::info("resources-applied users={} teams={} schedules={} "
                      "policies={} services={}",
                      summary.users, summary.teams, summary.schedules,

@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "actors/heartbeats.hpp"
 #include "actors/incident.hpp"
 #include "actors/ingest_router.hpp"
 #include "actors/interfaces.hpp"
@@ -251,6 +252,7 @@ int run(const conf::config& cfg) {
   ctx->timer = actors::spawn_timer(sys, ctx->clk);
   ctx->notifier = actors::spawn_notifier(sys, ctx, std::move(settings), client);
   ctx->router = actors::spawn_ingest_router(sys, ctx);
+  ctx->heartbeats = actors::spawn_heartbeats(sys, ctx);
   auto registry = actors::spawn_registry(sys, ctx);
 
   // Recovery: resources first, since incidents and jobs refer to them.
@@ -267,6 +269,8 @@ int run(const conf::config& cfg) {
       err = recover_count(self, ctx->router, "open-incidents");
     if (!err)
       err = recover_count(self, ctx->notifier, "outbox-jobs");
+    if (!err)
+      err = recover_count(self, ctx->heartbeats, "heartbeat-monitors");
     if (err) {
       spdlog::critical("recovery-failed error={}", describe(err));
       return 1;
@@ -278,6 +282,7 @@ int run(const conf::config& cfg) {
   api->notifier = ctx->notifier;
   api->timer = ctx->timer;
   api->registry = registry;
+  api->heartbeats = ctx->heartbeats;
   api->resources = ctx->resources;
   api->clk = ctx->clk;
   api->env = &*env;
@@ -349,7 +354,8 @@ int run(const conf::config& cfg) {
                  spdlog::error("final-commit-failed error={}", describe(err));
                });
   }
-  stop_actors(sys, {ctx->router, ctx->notifier, ctx->timer, registry});
+  stop_actors(sys, {ctx->router, ctx->notifier, ctx->heartbeats, ctx->timer,
+                    registry});
   caf::anon_send_exit(ctx->writer, caf::exit_reason::user_shutdown);
   watchdog->cancel();
   spdlog::info("troposd-stopped");

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <date/date.h>
 
 namespace tropos::http {
 
@@ -83,6 +84,9 @@ response error_response(const caf::error& err) {
     field = detail.substr(0, colon);
   return json_error(status, to_string(code_of(err)), detail, field);
 }
+
+response not_found();
+response method_not_allowed();
 
 bool has_admin_token(const api_context& ctx, const request& req) {
   auto header = req[bh::field::authorization];
@@ -232,6 +236,16 @@ json incident_json(const incident_record& r) {
            {"timeline", std::move(timeline)}};
   if (r.next_step_at)
     out["next_step_at"] = format_rfc3339(*r.next_step_at);
+  if (r.ack_expires_at)
+    out["ack_expires_at"] = format_rfc3339(*r.ack_expires_at);
+  if (!r.suppressed_by.empty())
+    out["muted_by"] = r.suppressed_by;
+  json alerts = json::array();
+  for (const auto& a : r.alerts)
+    alerts.push_back({{"dedup_key", a.dedup_key},
+                      {"status", a.firing ? "firing" : "resolved"},
+                      {"last_event", format_rfc3339(a.last_event)}});
+  out["alerts"] = std::move(alerts);
   return out;
 }
 
@@ -500,6 +514,108 @@ void post_testing_clock(const ctx_ptr& ctx, request_context& rc,
 }
 #endif
 
+actors::json_callback reply_json(responder respond, bh::status status) {
+  return actors::json_callback{
+    [respond, status](caf::expected<std::string> result) {
+      if (!result) {
+        respond(error_response(result.error()));
+        return;
+      }
+      response res{status, 11};
+      res.set(bh::field::content_type, "application/json");
+      res.body() = std::move(*result);
+      res.prepare_payload();
+      respond(std::move(res));
+    }};
+}
+
+// Silences (`maintenance` false) and maintenance windows: list, add, delete.
+void mutes(const ctx_ptr& ctx, request_context& rc, responder respond,
+           bool maintenance, std::optional<std::string_view> id) {
+  auto method = rc.message.method();
+  if (!id && method == bh::verb::get)
+    return actors::list_mutes(ctx->router, maintenance,
+                              reply_json(respond, bh::status::ok));
+  if (!id && method == bh::verb::post)
+    return actors::add_mute(ctx->router, maintenance,
+                            std::move(rc.message.body()),
+                            reply_json(respond, bh::status::created));
+  if (id && method == bh::verb::delete_)
+    return actors::delete_mute(ctx->router, maintenance, std::string{*id},
+                               reply_json(respond, bh::status::ok));
+  respond(method_not_allowed());
+}
+
+void post_heartbeat(const ctx_ptr& ctx, std::string_view key,
+                    responder respond) {
+  auto resources = ctx->resources->get();
+  const auto* monitor = resources->find_heartbeat_key(key);
+  if (monitor == nullptr) {
+    respond(json_error(bh::status::not_found, "not_found",
+                       "unknown heartbeat key", "key"));
+    return;
+  }
+  actors::heartbeat(ctx->heartbeats, monitor->id,
+                    actors::completion{[respond](const caf::error& err) {
+                      if (err)
+                        respond(error_response(err));
+                      else
+                        respond(json_response(bh::status::accepted,
+                                              {{"status", "accepted"}}));
+                    }});
+}
+
+// Escapes text for an iCalendar TEXT value (RFC 5545 section 3.3.11).
+std::string ical_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == ';' || c == ',')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string ical_time(std::chrono::sys_seconds t) {
+  return date::format("%Y%m%dT%H%M%SZ", t);
+}
+
+void get_ical(const ctx_ptr& ctx, std::string_view id, responder respond) {
+  auto resources = ctx->resources->get();
+  const auto* plan = resources->find_schedule(id);
+  if (plan == nullptr) {
+    respond(json_error(bh::status::not_found, "not_found",
+                       "schedule \"" + std::string{id} + "\" not found", "id"));
+    return;
+  }
+  auto now = date::floor<std::chrono::seconds>(ctx->clk->now());
+  std::string text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+                     "PRODID:-//Tropos Alerts//troposd//EN\r\n"
+                     "CALSCALE:GREGORIAN\r\nX-WR-CALNAME:"
+                     + ical_text(plan->name.empty() ? plan->id : plan->name)
+                     + "\r\n";
+  for (const auto& s : schedule::shifts(*plan, now - date::days{7},
+                                        now + date::days{60})) {
+    const auto* user = resources->find_user(s.user);
+    auto who = user != nullptr && !user->name.empty() ? user->name : s.user;
+    text += "BEGIN:VEVENT\r\nUID:" + plan->id + "-" + s.user + "-"
+            + ical_time(s.start) + "@tropos\r\nDTSTAMP:" + ical_time(now)
+            + "\r\nDTSTART:" + ical_time(s.start) + "\r\nDTEND:"
+            + ical_time(s.end) + "\r\nSUMMARY:" + ical_text(who)
+            + " on call\r\nEND:VEVENT\r\n";
+  }
+  text += "END:VCALENDAR\r\n";
+  response res{bh::status::ok, 11};
+  res.set(bh::field::content_type, "text/calendar; charset=utf-8");
+  res.body() = std::move(text);
+  res.prepare_payload();
+  respond(std::move(res));
+}
+
 response metrics(const api_context& ctx) {
   std::string text;
   text += "# TYPE tropos_http_requests_total counter\n";
@@ -553,6 +669,10 @@ void dispatch(const ctx_ptr& ctx, request_context& rc, responder respond) {
       && (parts[4] == "alertmanager" || parts[4] == "grafana"))
     return is_post ? post_webhook(ctx, rc, respond, parts[3], parts[4])
                    : respond(method_not_allowed());
+  if (n == 4 && parts[0] == "api" && parts[1] == "v1"
+      && parts[2] == "heartbeats")
+    return is_post ? post_heartbeat(ctx, parts[3], respond)
+                   : respond(method_not_allowed());
   if (n == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "twilio"
       && parts[3] == "sms")
     return is_post ? post_twilio_sms(ctx, rc, respond)
@@ -585,6 +705,12 @@ void dispatch(const ctx_ptr& ctx, request_context& rc, responder respond) {
     return get_on_call(ctx, parts[3], rc, respond);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "shifts" && is_get)
     return get_shifts(ctx, parts[3], rc, respond);
+  if (n == 5 && parts[2] == "schedules" && parts[4] == "ical" && is_get)
+    return get_ical(ctx, parts[3], respond);
+  if ((n == 3 || n == 4)
+      && (parts[2] == "silences" || parts[2] == "maintenance-windows"))
+    return mutes(ctx, rc, respond, parts[2] == "maintenance-windows",
+                 n == 4 ? std::optional{parts[3]} : std::nullopt);
 #ifdef TROPOS_TESTING
   if (n == 4 && parts[2] == "testing" && parts[3] == "clock" && is_post)
     return post_testing_clock(ctx, rc, respond);

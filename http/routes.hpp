@@ -23,6 +23,7 @@ struct api_context {
   caf::actor notifier;
   caf::actor timer;
   caf::actor registry;
+  caf::actor heartbeats;
   std::shared_ptr<actors::resource_holder> resources;
   std::shared_ptr<clock> clk;
   /// Read-only access for listing incidents; reads never block the writer.

@@ -15,6 +15,8 @@ std::string_view name(table tbl) noexcept {
     case table::sequences: return "sequences";
     case table::audit: return "audit";
     case table::sessions: return "sessions";
+    case table::silences: return "silences";
+    case table::heartbeats: return "heartbeats";
   }
   return "unknown";
 }
@@ -33,6 +35,8 @@ bool is_sealed(table tbl) noexcept {
     case table::contacts:
     case table::audit:
     case table::sessions:
+    case table::silences:
+    case table::heartbeats:
       return true;
   }
   return true;

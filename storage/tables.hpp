@@ -23,16 +23,19 @@ enum class table : uint8_t {
   sequences,
   audit,
   sessions,
+  silences,
+  heartbeats,
 };
 
 /// The number of tables, and so the number of named databases LMDB opens.
-inline constexpr size_t table_count = 11;
+inline constexpr size_t table_count = 13;
 
 /// Every table in enum order.
 inline constexpr std::array<table, table_count> all_tables{
   table::meta,        table::resources, table::incidents, table::dedup,
   table::alerts,      table::outbox,    table::reply_codes, table::contacts,
   table::sequences,   table::audit,     table::sessions,
+  table::silences,    table::heartbeats,
 };
 
 /// Returns the database name of a table as stored in the LMDB file. These

@@ -70,6 +70,16 @@ std::string to_json(const incident_record& r) {
            {"timeline", std::move(timeline)}};
   if (r.next_step_at)
     out["next_step_at"] = millis(*r.next_step_at);
+  if (r.ack_expires_at)
+    out["ack_expires_at"] = millis(*r.ack_expires_at);
+  out["route_key"] = r.route_key;
+  out["suppressed_by"] = r.suppressed_by;
+  json alerts = json::array();
+  for (const auto& a : r.alerts)
+    alerts.push_back({{"dedup_key", a.dedup_key},
+                      {"firing", a.firing},
+                      {"last_event", millis(a.last_event)}});
+  out["alerts"] = std::move(alerts);
   return out.dump();
 }
 
@@ -102,6 +112,14 @@ caf::expected<incident_record> incident_from_json(std::string_view text) {
     r.job_count = doc.value("job_count", 0u);
     if (doc.contains("next_step_at"))
       r.next_step_at = from_millis(doc["next_step_at"].get<int64_t>());
+    if (doc.contains("ack_expires_at"))
+      r.ack_expires_at = from_millis(doc["ack_expires_at"].get<int64_t>());
+    r.route_key = doc.value("route_key", "");
+    r.suppressed_by = doc.value("suppressed_by", "");
+    for (const auto& a : doc.value("alerts", json::array()))
+      r.alerts.push_back({a.at("dedup_key").get<std::string>(),
+                          a.at("firing").get<bool>(),
+                          from_millis(a.at("last_event").get<int64_t>())});
     for (const auto& e : doc.value("timeline", json::array()))
       r.timeline.push_back({from_millis(e.at("at").get<int64_t>()),
                             e.at("event").get<std::string>(),

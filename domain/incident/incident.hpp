@@ -3,6 +3,7 @@
 #pragma once
 
 #include "domain/resources.hpp"
+#include "domain/routing/grouping.hpp"
 #include "domain/time.hpp"
 
 #include <caf/expected.hpp>
@@ -33,7 +34,17 @@ struct incident_record {
   uint64_t id = 0;
   std::string service_id;
   std::string policy_id;
+  /// The dedup key of the alert that opened the incident.
   std::string dedup_key;
+  /// The router's key of the incident: service, policy, then the group key
+  /// or, without grouping, the dedup key.
+  std::string route_key;
+  /// Every alert grouped into the incident with its firing state; the
+  /// incident resolves when all of them have resolved.
+  std::vector<routing::alert_state> alerts;
+  /// "silence:<id>" or "maintenance:<id>" when the incident was opened
+  /// muted: it is recorded but pages nobody.
+  std::string suppressed_by;
   std::string summary;
   std::string details;
   std::string source;
@@ -44,6 +55,9 @@ struct incident_record {
   instant updated_at;
   std::string acknowledged_by;
   std::string resolved_by;
+  /// When an acknowledgement returns the incident to triggered, if the
+  /// policy sets ack_timeout.
+  std::optional<instant> ack_expires_at;
   /// The escalation level paged last and the pass it belonged to.
   unsigned level = 0;
   unsigned pass = 0;
