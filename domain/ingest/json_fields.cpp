@@ -79,6 +79,10 @@ caf::expected<nlohmann::json> parse_json_object(std::string_view body) {
   } catch (const nlohmann::json::parse_error& err) {
     return make_error(ec::parse_error, "body: invalid JSON at byte "
                                          + std::to_string(err.byte));
+  } catch (const nlohmann::json::exception& err) {
+    // A number too large for a double is out_of_range, not parse_error.
+    return make_error(ec::parse_error,
+                      std::string{"body: invalid JSON: "} + err.what());
   }
 
   if (!root.is_object())

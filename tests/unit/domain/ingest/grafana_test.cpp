@@ -1,4 +1,5 @@
 #include "domain/ingest/grafana.hpp"
+#include "domain/ingest/alertmanager.hpp"
 
 #include "domain/error.hpp"
 
@@ -206,6 +207,26 @@ TEST(Grafana, TruncatedJsonIsParseError) {
   auto events = parse_grafana(R"({"ruleId":7,"state":"aler)");
   ASSERT_FALSE(static_cast<bool>(events));
   EXPECT_EQ(tropos::code_of(events.error()), ec::parse_error);
+}
+
+} // namespace
+
+namespace {
+
+// A number that overflows a double makes nlohmann::json throw out_of_range
+// rather than parse_error; it must come back as a parse error, not a crash.
+TEST(Grafana, HugeExponentIsParseError) {
+  auto parsed = tropos::ingest::parse_grafana(
+    R"({"state":"alerting","ruleId":11111e11111111111111111111111111111111})");
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(tropos::code_of(parsed.error()), tropos::ec::parse_error);
+}
+
+TEST(Alertmanager, HugeExponentIsParseError) {
+  auto parsed = tropos::ingest::parse_alertmanager(
+    R"({"version":"4","truncatedAlerts":1e999999999999,"alerts":[]})");
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(tropos::code_of(parsed.error()), tropos::ec::parse_error);
 }
 
 } // namespace
