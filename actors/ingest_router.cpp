@@ -34,6 +34,9 @@ struct open_incident {
   instant opened_at;
   /// Dedup keys of the incident's alerts that are still firing.
   std::set<std::string> firing;
+  /// The by_alert keys that list this incident, so forgetting it does not
+  /// scan the whole index.
+  std::vector<std::string> alert_keys;
 };
 
 struct router_state {
@@ -91,8 +94,11 @@ std::vector<completion> split(completion done, size_t n) {
 void index_alert(router_actor* self, const std::string& alert_key,
                  uint64_t id) {
   auto& ids = self->state.by_alert[alert_key];
-  if (std::find(ids.begin(), ids.end(), id) == ids.end())
-    ids.push_back(id);
+  if (std::find(ids.begin(), ids.end(), id) != ids.end())
+    return;
+  ids.push_back(id);
+  if (auto entry = self->state.by_id.find(id); entry != self->state.by_id.end())
+    entry->second.alert_keys.push_back(alert_key);
 }
 
 // Forgets an incident that resolved or is about to.
@@ -104,10 +110,14 @@ void forget(router_actor* self, uint64_t id) {
   if (auto route = st.by_route.find(found->second.route_key);
       route != st.by_route.end() && route->second == id)
     st.by_route.erase(route);
-  for (auto i = st.by_alert.begin(); i != st.by_alert.end();) {
+  for (const auto& key : found->second.alert_keys) {
+    auto i = st.by_alert.find(key);
+    if (i == st.by_alert.end())
+      continue;
     auto& ids = i->second;
     ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    i = ids.empty() ? st.by_alert.erase(i) : std::next(i);
+    if (ids.empty())
+      st.by_alert.erase(i);
   }
   st.by_id.erase(found);
 }
@@ -153,7 +163,7 @@ void open_new(router_actor* self, const service& svc,
                                                          + rec.suppressed_by);
   auto handle = spawn_new_incident(self->system(), st.ctx, std::move(rec),
                                    std::move(done));
-  st.by_id[id] = {handle, route_key, now, {event.dedup_key}};
+  st.by_id[id] = {handle, route_key, now, {event.dedup_key}, {}};
   st.by_route[route_key] = id;
   index_alert(self, alert_state_key(svc.id, event.dedup_key), id);
 }
@@ -404,15 +414,17 @@ void adopt(router_actor* self, incident_record& rec) {
     rec.route_key = alert_state_key(rec.service_id, rec.dedup_key);
   if (rec.alerts.empty())
     rec.alerts.push_back({rec.dedup_key, true, rec.created_at});
-  open_incident entry{{}, rec.route_key, rec.created_at, {}};
-  for (const auto& alert : rec.alerts) {
+  auto& entry = st.by_id[id];
+  entry.route_key = rec.route_key;
+  entry.opened_at = rec.created_at;
+  for (const auto& alert : rec.alerts)
     if (alert.firing)
       entry.firing.insert(alert.dedup_key);
+  for (const auto& alert : rec.alerts)
     index_alert(self, alert_state_key(rec.service_id, alert.dedup_key), id);
-  }
   st.by_route[rec.route_key] = id;
-  entry.handle = spawn_recovered_incident(self->system(), st.ctx, std::move(rec));
-  st.by_id[id] = std::move(entry);
+  st.by_id[id].handle = spawn_recovered_incident(self->system(), st.ctx,
+                                                 std::move(rec));
 }
 
 caf::error recover_mutes(router_actor* self, const storage::read_txn& txn) {

@@ -179,6 +179,15 @@ public:
     return found == schedules_.end() ? caf::actor{} : found->second;
   }
 
+  /// Returns every schedule actor, for shutdown.
+  std::vector<caf::actor> schedule_actors() const {
+    std::lock_guard guard{mutex_};
+    std::vector<caf::actor> out;
+    for (const auto& [id, handle] : schedules_)
+      out.push_back(handle);
+    return out;
+  }
+
   void set_schedule_actor(const std::string& id, caf::actor handle) {
     std::lock_guard guard{mutex_};
     schedules_[id] = std::move(handle);

@@ -45,6 +45,14 @@ struct notifier_state {
   std::unordered_set<std::string> in_flight;
   /// Reply codes: phone number -> code -> incident id.
   std::unordered_map<std::string, std::map<unsigned, uint64_t>> codes;
+  /// The same codes by phone number and incident id, so finding an
+  /// incident's code does not walk every code of a busy number.
+  std::unordered_map<std::string, std::unordered_map<uint64_t, unsigned>>
+    code_of_incident;
+  /// Per phone number: codes freed by closed incidents, and the lowest code
+  /// never handed out. The lowest free code is the smaller of the two.
+  std::unordered_map<std::string, std::pair<std::set<unsigned>, unsigned>>
+    free_codes;
   /// Phone numbers that answered STOP.
   std::unordered_set<std::string> opted_out;
   std::mt19937_64 jitter{std::random_device{}()};
@@ -69,16 +77,30 @@ date::sys_seconds now_seconds(notifier_actor* self) {
 
 // Returns the reply code of `incident` for `phone`, assigning the lowest
 // free one when there is none. `changes` receives the row to store.
+void remember_code(notifier_state& st, const std::string& phone, unsigned code,
+                   uint64_t incident) {
+  st.codes[phone][code] = incident;
+  st.code_of_incident[phone][incident] = code;
+  auto& [freed, next] = st.free_codes[phone];
+  freed.erase(code);
+  if (next == 0)
+    next = 1;
+  for (unsigned c = next; c < code; ++c)
+    freed.insert(c);
+  next = std::max(next, code + 1);
+}
+
 unsigned reply_code_for(notifier_actor* self, const std::string& phone,
                         uint64_t incident, storage::batch& changes) {
-  auto& codes = self->state.codes[phone];
-  for (const auto& [code, id] : codes)
-    if (id == incident)
-      return code;
-  unsigned code = 1;
-  while (codes.count(code) != 0)
-    ++code;
-  codes[code] = incident;
+  auto& st = self->state;
+  auto& known = st.code_of_incident[phone];
+  if (auto found = known.find(incident); found != known.end())
+    return found->second;
+  auto& [freed, next] = st.free_codes[phone];
+  unsigned code = next == 0 ? 1 : next;
+  if (!freed.empty() && *freed.begin() < code)
+    code = *freed.begin();
+  remember_code(st, phone, code, incident);
   const auto& sealer = self->state.ctx->env->value_sealer();
   changes.push_back({storage::table::reply_codes, code_key(sealer, phone, code),
                      json{{"phone", phone}, {"code", code}, {"incident", incident}}
@@ -125,10 +147,19 @@ void send_sms(notifier_actor* self, const notification_job& job,
 void send_email(notifier_actor* self, const notification_job& job) {
   auto& st = self->state;
   auto key = job.key();
-  auto subject = "[" + st.settings.app_name + "] Alert #"
-                 + std::to_string(job.incident_id) + ": " + job.summary;
-  auto body = "Alert #" + std::to_string(job.incident_id) + " is triggered.\n\n"
-              + job.summary + "\n";
+  std::string subject;
+  std::string body;
+  if (!job.notice_subject.empty()) {
+    subject = "[" + st.settings.app_name + "] " + job.notice_subject;
+    body = job.details + "\n";
+  } else {
+    subject = "[" + st.settings.app_name + "] Alert #"
+              + std::to_string(job.incident_id) + ": " + job.summary;
+    body = "Alert #" + std::to_string(job.incident_id) + " is triggered.\n\n"
+           + job.summary + "\n";
+    if (!job.details.empty())
+      body += "\n" + job.details + "\n";
+  }
   if (st.settings.mode == "log") {
     report(self, key,
            st.settings.outbox->append({"email", job.address, subject, body},
@@ -169,6 +200,11 @@ void deliver(notifier_actor* self, const std::string& key) {
         report(self, key,
                make_error(ec::delivery_rejected, "the number opted out (STOP)"),
                std::nullopt);
+        return;
+      }
+      if (!job.notice_subject.empty()) {
+        // Notices belong to no incident, so they carry no reply code.
+        send_sms(self, job, st.settings.app_name + ": " + job.summary);
         return;
       }
       storage::batch changes;
@@ -266,17 +302,17 @@ void on_cancel(notifier_actor* self, uint64_t incident, bool resolved) {
   // A closed incident frees its reply codes for later incidents.
   storage::batch changes;
   const auto& sealer = st.ctx->env->value_sealer();
-  for (auto& [phone, codes] : st.codes)
-    for (auto i = codes.begin(); i != codes.end();) {
-      if (i->second == incident) {
-        changes.push_back(
-          {storage::table::reply_codes, code_key(sealer, phone, i->first),
-           std::nullopt});
-        i = codes.erase(i);
-      } else {
-        ++i;
-      }
-    }
+  for (auto& [phone, by_incident] : st.code_of_incident) {
+    auto found = by_incident.find(incident);
+    if (found == by_incident.end())
+      continue;
+    auto code = found->second;
+    changes.push_back({storage::table::reply_codes,
+                       code_key(sealer, phone, code), std::nullopt});
+    st.codes[phone].erase(code);
+    st.free_codes[phone].first.insert(code);
+    by_incident.erase(found);
+  }
   if (!changes.empty())
     self->send(st.ctx->writer, write_atom::value, std::move(changes),
                completion{});
@@ -441,9 +477,9 @@ caf::expected<size_t> recover(notifier_actor* self) {
                       [&](std::string_view, std::string_view value) {
                         auto row = json::parse(value, nullptr, false);
                         if (row.is_object())
-                          st.codes[row.value("phone", "")]
-                                  [row.value("code", 0u)]
-                            = row.value("incident", uint64_t{0});
+                          remember_code(st, row.value("phone", ""),
+                                        row.value("code", 0u),
+                                        row.value("incident", uint64_t{0}));
                         return true;
                       });
   if (err)

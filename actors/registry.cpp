@@ -75,7 +75,7 @@ void sync_schedule_actors(registry_actor* self, const resource_set& set) {
       self->send(handle, update_atom::value, plan);
     else
       holder.set_schedule_actor(plan.id,
-                                spawn_schedule(self->system(), plan));
+                                spawn_schedule(self->system(), self->state.ctx, plan));
   }
 }
 

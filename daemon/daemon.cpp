@@ -354,8 +354,11 @@ int run(const conf::config& cfg) {
                  spdlog::error("final-commit-failed error={}", describe(err));
                });
   }
-  stop_actors(sys, {ctx->router, ctx->notifier, ctx->heartbeats, ctx->timer,
-                    registry});
+  auto holders = ctx->resources->schedule_actors();
+  for (auto handle : {ctx->router, ctx->notifier, ctx->heartbeats, ctx->timer,
+                      registry})
+    holders.push_back(handle);
+  stop_actors(sys, std::move(holders));
   caf::anon_send_exit(ctx->writer, caf::exit_reason::user_shutdown);
   watchdog->cancel();
   spdlog::info("troposd-stopped");

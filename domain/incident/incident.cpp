@@ -161,6 +161,8 @@ std::string to_json(const notification_job& job) {
               {"type", to_string(job.type)},
               {"address", job.address},
               {"summary", job.summary},
+              {"notice_subject", job.notice_subject},
+              {"details", job.details},
               {"due", millis(job.due)},
               {"attempt", job.attempt}}
     .dump();
@@ -187,12 +189,49 @@ caf::expected<notification_job> job_from_json(std::string_view text) {
       return make_error(ec::parse_error, "stored job has a bad type");
     job.address = doc.at("address").get<std::string>();
     job.summary = doc.value("summary", "");
+    job.notice_subject = doc.value("notice_subject", "");
+    job.details = doc.value("details", "");
     job.due = from_millis(doc.at("due").get<int64_t>());
     job.attempt = doc.value("attempt", 0u);
     return job;
   } catch (const json::exception& err) {
     return make_error(ec::parse_error, std::string{"stored job: "} + err.what());
   }
+}
+
+std::vector<notification_job> plan_notice(const resource_set& resources,
+                                          std::string_view user_id,
+                                          std::string subject, std::string text,
+                                          instant at, uint32_t sequence) {
+  std::vector<notification_job> jobs;
+  const auto* u = resources.find_user(user_id);
+  if (u == nullptr)
+    return jobs;
+  // Prefer e-mail, since a notice needs no quick answer; fall back to the
+  // first method of the user's rules.
+  const contact_method* chosen = nullptr;
+  for (const auto& method : u->contact_methods)
+    if (method.type == contact_type::email) {
+      chosen = &method;
+      break;
+    }
+  if (chosen == nullptr && !u->notification_rules.empty())
+    chosen = u->find_contact(u->notification_rules.front().contact_method);
+  if (chosen == nullptr || chosen->type == contact_type::voice)
+    return jobs;
+  notification_job job;
+  job.incident_id = 0;
+  job.sequence = sequence;
+  job.user_id = u->id;
+  job.contact_method_id = chosen->id;
+  job.type = chosen->type;
+  job.address = chosen->address;
+  job.summary = text;
+  job.notice_subject = std::move(subject);
+  job.details = std::move(text);
+  job.due = at;
+  jobs.push_back(std::move(job));
+  return jobs;
 }
 
 std::vector<notification_job>
@@ -217,6 +256,7 @@ plan_notifications(const resource_set& resources, const incident_record& record,
       job.type = method->type;
       job.address = method->address;
       job.summary = record.summary;
+      job.details = record.details;
       job.due = at + rule.delay;
       jobs.push_back(std::move(job));
     }

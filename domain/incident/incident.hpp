@@ -103,6 +103,11 @@ struct notification_job {
   contact_type type = contact_type::sms;
   std::string address;
   std::string summary;
+  /// Set for a notice that belongs to no incident (a handoff or a gap in a
+  /// schedule): the subject of its e-mail. Notices carry no reply code.
+  std::string notice_subject;
+  /// Longer text of the page (the alert's description) or of the notice.
+  std::string details;
   instant due;
   unsigned attempt = 0;
 
@@ -113,6 +118,14 @@ struct notification_job {
 std::string to_json(const notification_job& job);
 
 caf::expected<notification_job> job_from_json(std::string_view text);
+
+/// Builds the notice jobs telling `user` about a schedule event, one per
+/// contact method of the user's notification rules without delay (e-mail
+/// first when the user has one). Incident id 0 marks them as notices.
+std::vector<notification_job> plan_notice(const resource_set& resources,
+                                          std::string_view user_id,
+                                          std::string subject, std::string text,
+                                          instant at, uint32_t sequence);
 
 /// Builds the jobs for paging `users` at `at`, following each user's
 /// notification rules. Sequences start at `first_sequence`.
