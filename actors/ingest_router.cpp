@@ -184,6 +184,22 @@ void record_end(router_actor* self, const std::string& key,
              std::move(done));
 }
 
+// Returns the open incident of `route_key` that already holds the firing
+// alert `alert_key`, if any.
+std::optional<uint64_t> holding_incident(router_actor* self,
+                                         const std::string& alert_key,
+                                         const std::string& route_key) {
+  auto& st = self->state;
+  auto found = st.by_alert.find(alert_key);
+  if (found == st.by_alert.end())
+    return std::nullopt;
+  for (auto id : found->second)
+    if (auto entry = st.by_id.find(id);
+        entry != st.by_id.end() && entry->second.route_key == route_key)
+      return id;
+  return std::nullopt;
+}
+
 void route_trigger(router_actor* self, const service& svc,
                    const ingest::alert_event& event, completion done) {
   auto& st = self->state;
@@ -206,6 +222,13 @@ void route_trigger(router_actor* self, const service& svc,
     auto route_key = storage::join_key(
       {svc.id, policies[i], group.empty() ? "a:" + event.dedup_key
                                           : "g:" + group});
+    // Alertmanager repeats firing alerts; a repeat stays in the incident
+    // that holds the alert, even after that incident's group window.
+    if (auto held = holding_incident(self, alert_key, route_key)) {
+      self->send(st.by_id[*held].handle, ingest_atom::value, event,
+                 std::move(parts[i]));
+      continue;
+    }
     auto open = st.by_route.find(route_key);
     if (open != st.by_route.end()) {
       auto& entry = st.by_id[open->second];

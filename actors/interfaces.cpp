@@ -56,6 +56,20 @@ void delete_mute(const caf::actor& router, bool maintenance, std::string id,
                  std::move(done));
 }
 
+void offer_swap(const caf::actor& registry, std::string schedule_id,
+                std::string user, std::string start, std::string end,
+                json_callback done) {
+  caf::anon_send(registry, swap_atom::value, std::move(schedule_id),
+                 std::move(user), std::move(start), std::move(end),
+                 std::move(done));
+}
+
+void take_swap(const caf::actor& registry, std::string swap_id,
+               std::string user, json_callback done) {
+  caf::anon_send(registry, take_atom::value, std::move(swap_id),
+                 std::move(user), std::move(done));
+}
+
 void heartbeat(const caf::actor& heartbeats, std::string id, completion done) {
   caf::anon_send(heartbeats, beat_atom::value, std::move(id), std::move(done));
 }

@@ -62,6 +62,8 @@ using delete_atom = caf::atom_constant<caf::atom("delete")>;
 using beat_atom = caf::atom_constant<caf::atom("beat")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
 using ackexp_atom = caf::atom_constant<caf::atom("ackexp")>;
+using swap_atom = caf::atom_constant<caf::atom("swap")>;
+using take_atom = caf::atom_constant<caf::atom("take")>;
 
 /// A callback that receives the outcome of a request: an empty error on
 /// success. It may run on any actor's thread, so it must only post work.
@@ -231,6 +233,17 @@ void list_mutes(const caf::actor& router, bool maintenance, json_callback done);
 /// Deletes a silence or maintenance window by id.
 void delete_mute(const caf::actor& router, bool maintenance, std::string id,
                  json_callback done);
+
+/// Offers the shift of `user` in [start, end) on `schedule_id` for a swap;
+/// `done` receives the swap as JSON with its id.
+void offer_swap(const caf::actor& registry, std::string schedule_id,
+                std::string user, std::string start, std::string end,
+                json_callback done);
+
+/// Lets `user` take an offered swap: an override puts them on call in the
+/// offered window.
+void take_swap(const caf::actor& registry, std::string swap_id,
+               std::string user, json_callback done);
 
 /// Records a heartbeat check-in of monitor `id`.
 void heartbeat(const caf::actor& heartbeats, std::string id, completion done);

@@ -12,6 +12,8 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <date/date.h>
+#include <nlohmann/json.hpp>
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 namespace tropos::actors {
@@ -30,6 +32,7 @@ std::string object_key(const conf::resource_object& object) {
 }
 
 constexpr std::string_view anchor_kind = "anchor";
+constexpr std::string_view swap_kind = "swap";
 
 /// Rows that keep each layer's anchor, so a membership change survives a
 /// restart: "anchor", schedule id, layer name -> "<unix seconds>:<index>".
@@ -98,7 +101,7 @@ caf::error reconcile_schedules(registry_actor* self, const resource_set& current
 }
 
 void on_apply(registry_actor* self, const std::string& text,
-              apply_callback done) {
+              storage::batch extra, apply_callback done) {
   auto parsed = conf::parse_resources(text);
   if (!parsed) {
     done.fn(parsed.error());
@@ -114,7 +117,7 @@ void on_apply(registry_actor* self, const std::string& text,
     done.fn(merged.error());
     return;
   }
-  storage::batch changes;
+  storage::batch changes = std::move(extra);
   for (const auto& object : parsed->objects)
     changes.push_back(
       {storage::table::resources, object_key(object), object.toml});
@@ -144,6 +147,127 @@ void on_apply(registry_actor* self, const std::string& text,
       [done](caf::error& err) { done.fn(err); });
 }
 
+// Shift swaps ---------------------------------------------------------------
+
+std::string swap_key(std::string_view id) {
+  return storage::join_key({swap_kind, id});
+}
+
+std::string new_swap_id() {
+  unsigned char bytes[8];
+  RAND_bytes(bytes, sizeof(bytes));
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "swap-";
+  for (auto b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+void on_offer_swap(registry_actor* self, const std::string& schedule_id,
+                   const std::string& user, const std::string& start,
+                   const std::string& end, json_callback done) {
+  auto resources = self->state.ctx->resources->get();
+  const auto* plan = resources->find_schedule(schedule_id);
+  if (plan == nullptr) {
+    done(make_error(ec::not_found, "schedule \"" + schedule_id + "\""));
+    return;
+  }
+  auto from = parse_rfc3339(start);
+  auto to = parse_rfc3339(end);
+  if (!from || !to) {
+    done(make_error(ec::invalid_argument,
+                    std::string{!from ? "start: " : "end: "}
+                      + detail_of(!from ? from.error() : to.error())));
+    return;
+  }
+  if (*to <= *from) {
+    done(make_error(ec::invalid_argument, "end: must be after start"));
+    return;
+  }
+  auto on_call = schedule::on_call(*plan, date::floor<std::chrono::seconds>(*from));
+  if (std::find(on_call.begin(), on_call.end(), user) == on_call.end()) {
+    done(make_error(ec::invalid_argument,
+                    "user: \"" + user + "\" is not on call at start"));
+    return;
+  }
+  nlohmann::json swap{{"id", new_swap_id()}, {"schedule", schedule_id},
+                      {"user", user},        {"start", format_rfc3339(*from)},
+                      {"end", format_rfc3339(*to)}, {"status", "open"}};
+  storage::batch changes{{storage::table::resources,
+                          swap_key(swap["id"].get<std::string>()), swap.dump()}};
+  self->request(self->state.ctx->writer, caf::infinite, write_atom::value,
+                std::move(changes))
+    .then(
+      [swap, done](bool) {
+        spdlog::info("shift-swap-offered id={} schedule={} user={}",
+                     swap["id"].get<std::string>(),
+                     swap["schedule"].get<std::string>(),
+                     swap["user"].get<std::string>());
+        done(swap.dump());
+      },
+      [done](caf::error& err) { done(err); });
+}
+
+void on_take_swap(registry_actor* self, const std::string& swap_id,
+                  const std::string& user, json_callback done) {
+  auto txn = self->state.ctx->env->begin_read();
+  if (!txn) {
+    done(txn.error());
+    return;
+  }
+  auto stored = txn->get(storage::table::resources, swap_key(swap_id));
+  if (!stored || !*stored) {
+    done(stored ? make_error(ec::not_found, "swap \"" + swap_id + "\"")
+                : stored.error());
+    return;
+  }
+  auto swap = nlohmann::json::parse(**stored, nullptr, false);
+  if (!swap.is_object() || swap.value("status", "") != "open") {
+    done(make_error(ec::conflict, "swap \"" + swap_id + "\" is not open"));
+    return;
+  }
+  auto offerer = swap.value("user", "");
+  if (user == offerer || !self->state.ctx->resources->get()->find_user(user)) {
+    done(make_error(ec::invalid_argument,
+                    "user: must be another known user than the one offering"));
+    return;
+  }
+  auto schedule_id = swap.value("schedule", "");
+  auto object = txn->get(storage::table::resources,
+                         storage::join_key({"schedules", schedule_id}));
+  txn->abort();
+  if (!object || !*object) {
+    done(make_error(ec::not_found, "schedule \"" + schedule_id + "\""));
+    return;
+  }
+  auto doc = conf::schedule_with_override(**object, user, offerer,
+                                          swap.value("start", ""),
+                                          swap.value("end", ""));
+  if (!doc) {
+    done(doc.error());
+    return;
+  }
+  swap["status"] = "taken";
+  swap["taken_by"] = user;
+  storage::batch extra{
+    {storage::table::resources, swap_key(swap_id), swap.dump()}};
+  on_apply(self, *doc, std::move(extra),
+           apply_callback{[swap, done](caf::expected<apply_summary> result) {
+             if (!result) {
+               done(result.error());
+               return;
+             }
+             spdlog::info("shift-swap-taken id={} schedule={} from={} to={}",
+                          swap["id"].get<std::string>(),
+                          swap["schedule"].get<std::string>(),
+                          swap["user"].get<std::string>(),
+                          swap["taken_by"].get<std::string>());
+             done(swap.dump());
+           }});
+}
+
 caf::expected<size_t> recover(registry_actor* self) {
   auto txn = self->state.ctx->env->begin_read();
   if (!txn)
@@ -158,6 +282,8 @@ caf::expected<size_t> recover(registry_actor* self) {
         return true;
       if (key.substr(0, sep) == anchor_kind)
         anchors.emplace_back(key, value);
+      else if (key.substr(0, sep) == swap_kind)
+        return true;
       else
         objects.push_back({std::string{key.substr(0, sep)},
                            std::string{key.substr(sep + 1)},
@@ -184,8 +310,14 @@ caf::behavior registry(registry_actor* self, context_ptr ctx) {
   self->state.ctx = std::move(ctx);
   return {
     [=](apply_atom, const std::string& text, apply_callback& done) {
-      on_apply(self, text, std::move(done));
+      on_apply(self, text, {}, std::move(done));
     },
+    [=](swap_atom, const std::string& schedule_id, const std::string& user,
+        const std::string& start, const std::string& end, json_callback& done) {
+      on_offer_swap(self, schedule_id, user, start, end, std::move(done));
+    },
+    [=](take_atom, const std::string& swap_id, const std::string& user,
+        json_callback& done) { on_take_swap(self, swap_id, user, done); },
     [=](recover_atom) -> caf::result<size_t> {
       auto count = recover(self);
       if (!count)

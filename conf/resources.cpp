@@ -411,6 +411,27 @@ load_resource_objects(const std::vector<resource_object>& objects) {
   return read_document(doc);
 }
 
+caf::expected<std::string>
+schedule_with_override(std::string_view schedule_toml, std::string_view user,
+                       std::string_view replaces, std::string_view start,
+                       std::string_view end) {
+  auto table = parse_toml(schedule_toml, "schedule");
+  if (!table)
+    return table.error();
+  if (!table->contains("overrides"))
+    table->insert("overrides", toml::array{});
+  auto* overrides = (*table)["overrides"].as_array();
+  if (overrides == nullptr)
+    return make_error(ec::invalid_argument, "overrides: expected an array");
+  overrides->push_back(toml::table{{"user", std::string{user}},
+                                   {"replaces", std::string{replaces}},
+                                   {"start", std::string{start}},
+                                   {"end", std::string{end}}});
+  toml::table doc;
+  doc.insert("schedules", toml::array{std::move(*table)});
+  return to_toml(doc);
+}
+
 caf::expected<resource_set> merge_resources(const resource_set& base,
                                             const resource_set& update) {
   resource_set merged = base;

@@ -37,6 +37,14 @@ caf::expected<parsed_resources> parse_resources(std::string_view text);
 caf::expected<parsed_resources>
 load_resource_objects(const std::vector<resource_object>& objects);
 
+/// Returns a resources document holding the stored schedule object
+/// `schedule_toml` with one more override: `user` replaces `replaces` in
+/// [start, end). Applying it records a taken shift swap.
+caf::expected<std::string>
+schedule_with_override(std::string_view schedule_toml, std::string_view user,
+                       std::string_view replaces, std::string_view start,
+                       std::string_view end);
+
 /// Returns `base` with every object of `update` added or replacing the one
 /// with the same kind and id, indexed and validated as a whole.
 caf::expected<resource_set> merge_resources(const resource_set& base,

@@ -57,12 +57,35 @@ caf::error recover_count(caf::scoped_actor& self, const caf::actor& target,
   return failure;
 }
 
-caf::error apply_file(const caf::actor& registry, const std::string& path) {
+// FNV-1a 64 of the resources file, stored to tell whether it changed.
+std::string content_hash(std::string_view text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return std::to_string(hash);
+}
+
+// Applies `path` unless the same content was applied before, so changes
+// made through the API since (shift swaps, later applies) survive restarts.
+caf::error apply_file(caf::scoped_actor& self, const caf::actor& registry,
+                      const caf::actor& writer, storage::environment& env,
+                      const std::string& path) {
   std::ifstream in{path, std::ios::binary};
   if (!in)
     return make_error(ec::io_error, "cannot read resources file " + path);
   std::stringstream text;
   text << in.rdbuf();
+  auto hash = content_hash(text.str());
+  auto key = "resources_file:" + path;
+  if (auto txn = env.begin_read()) {
+    auto stored = txn->get(storage::table::meta, key);
+    if (stored && *stored && **stored == hash) {
+      spdlog::info("resources-file-unchanged path={}", path);
+      return {};
+    }
+  }
   waiter<caf::error> wait;
   actors::apply_resources(
     registry, text.str(),
@@ -70,7 +93,15 @@ caf::error apply_file(const caf::actor& registry, const std::string& path) {
       [promise = wait.promise](caf::expected<actors::apply_summary> result) {
         promise->set_value(result ? caf::error{} : result.error());
       }});
-  return wait.future.get();
+  if (auto err = wait.future.get())
+    return err;
+  caf::error failure;
+  self->request(writer, caf::infinite, actors::write_atom::value,
+                storage::batch{{storage::table::meta, key, hash}})
+    .receive([](bool) {}, [&](caf::error& err) { failure = std::move(err); });
+  if (!failure)
+    spdlog::info("resources-file-applied path={}", path);
+  return failure;
 }
 
 struct secrets {
@@ -260,10 +291,8 @@ int run(const conf::config& cfg) {
     caf::scoped_actor self{sys};
     caf::error err = recover_count(self, registry, "resource-objects");
     if (!err && !cfg.server.resources_file.empty()) {
-      err = apply_file(registry, cfg.server.resources_file);
-      if (!err)
-        spdlog::info("resources-file-applied path={}",
-                     cfg.server.resources_file);
+      err = apply_file(self, registry, ctx->writer, *env,
+                       cfg.server.resources_file);
     }
     if (!err)
       err = recover_count(self, ctx->router, "open-incidents");

@@ -616,6 +616,32 @@ void get_ical(const ctx_ptr& ctx, std::string_view id, responder respond) {
   respond(std::move(res));
 }
 
+// Offers a shift for a swap, or takes an offered swap.
+void post_swap(const ctx_ptr& ctx, request_context& rc, responder respond,
+               std::string_view schedule_id,
+               std::optional<std::string_view> swap_id) {
+  auto doc = json::parse(rc.message.body(), nullptr, false);
+  auto text = [&](const char* key) -> std::string {
+    return doc.is_object() && doc.contains(key) && doc[key].is_string()
+             ? doc[key].get<std::string>()
+             : std::string{};
+  };
+  const char* required[] = {"user", "start", "end"};
+  for (size_t i = 0; i < (swap_id ? 1u : 3u); ++i)
+    if (text(required[i]).empty()) {
+      respond(json_error(bh::status::bad_request, "invalid_argument",
+                         std::string{required[i]} + ": missing", required[i]));
+      return;
+    }
+  if (swap_id)
+    actors::take_swap(ctx->registry, std::string{*swap_id}, text("user"),
+                      reply_json(respond, bh::status::ok));
+  else
+    actors::offer_swap(ctx->registry, std::string{schedule_id}, text("user"),
+                       text("start"), text("end"),
+                       reply_json(respond, bh::status::created));
+}
+
 response metrics(const api_context& ctx) {
   std::string text;
   text += "# TYPE tropos_http_requests_total counter\n";
@@ -705,6 +731,11 @@ void dispatch(const ctx_ptr& ctx, request_context& rc, responder respond) {
     return get_on_call(ctx, parts[3], rc, respond);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "shifts" && is_get)
     return get_shifts(ctx, parts[3], rc, respond);
+  if (n == 5 && parts[2] == "schedules" && parts[4] == "swaps" && is_post)
+    return post_swap(ctx, rc, respond, parts[3], std::nullopt);
+  if (n == 7 && parts[2] == "schedules" && parts[4] == "swaps"
+      && parts[6] == "take" && is_post)
+    return post_swap(ctx, rc, respond, parts[3], parts[5]);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "ical" && is_get)
     return get_ical(ctx, parts[3], respond);
   if ((n == 3 || n == 4)
