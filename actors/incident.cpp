@@ -272,9 +272,15 @@ void on_action(incident_actor* self, const action_request& req,
         done(outcome_of(rec, false));
         return;
       }
-      self->state.generation++;
       auto level = rec.level + 1 < policy->levels.size() ? rec.level + 1 : 0;
       auto pass = level == 0 ? rec.pass + 1 : rec.pass;
+      // After the last level of the last pass nobody is left to page, so
+      // the request changes nothing and the reply says so.
+      if (!escalation::first_applicable_step(*policy, {level, pass, now})) {
+        done(outcome_of(rec, false));
+        return;
+      }
+      self->state.generation++;
       add_timeline(rec, now, "escalated-by-hand", req.user_id);
       page(self, level, pass, now, {}, completion{reply(true)});
       return;

@@ -580,6 +580,25 @@ std::string ical_text(std::string_view text) {
   return out;
 }
 
+// Appends one content line with its CRLF, folded so that no physical line
+// exceeds 75 octets (RFC 5545 section 3.1). A fold never splits a UTF-8
+// sequence, and each continuation line starts with a space.
+void append_ical_line(std::string& out, std::string_view line) {
+  constexpr size_t max_octets = 75;
+  size_t limit = max_octets;
+  while (line.size() > limit) {
+    size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+      --cut;
+    out.append(line.substr(0, cut));
+    out += "\r\n ";
+    line.remove_prefix(cut);
+    limit = max_octets - 1;
+  }
+  out.append(line);
+  out += "\r\n";
+}
+
 std::string ical_time(std::chrono::sys_seconds t) {
   return date::format("%Y%m%dT%H%M%SZ", t);
 }
@@ -593,22 +612,31 @@ void get_ical(const ctx_ptr& ctx, std::string_view id, responder respond) {
     return;
   }
   auto now = date::floor<std::chrono::seconds>(ctx->clk->now());
-  std::string text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
-                     "PRODID:-//Tropos Alerts//troposd//EN\r\n"
-                     "CALSCALE:GREGORIAN\r\nX-WR-CALNAME:"
-                     + ical_text(plan->name.empty() ? plan->id : plan->name)
-                     + "\r\n";
+  std::string text;
+  append_ical_line(text, "BEGIN:VCALENDAR");
+  append_ical_line(text, "VERSION:2.0");
+  append_ical_line(text, "PRODID:-//Tropos Alerts//troposd//EN");
+  append_ical_line(text, "CALSCALE:GREGORIAN");
+  append_ical_line(text, "X-WR-CALNAME:"
+                           + ical_text(plan->name.empty() ? plan->id
+                                                          : plan->name));
+
+  // One event per shift, from a week back to 60 days ahead.
   for (const auto& s : schedule::shifts(*plan, now - date::days{7},
                                         now + date::days{60})) {
     const auto* user = resources->find_user(s.user);
     auto who = user != nullptr && !user->name.empty() ? user->name : s.user;
-    text += "BEGIN:VEVENT\r\nUID:" + plan->id + "-" + s.user + "-"
-            + ical_time(s.start) + "@tropos\r\nDTSTAMP:" + ical_time(now)
-            + "\r\nDTSTART:" + ical_time(s.start) + "\r\nDTEND:"
-            + ical_time(s.end) + "\r\nSUMMARY:" + ical_text(who)
-            + " on call\r\nEND:VEVENT\r\n";
+    append_ical_line(text, "BEGIN:VEVENT");
+    append_ical_line(text, "UID:" + plan->id + "-" + s.user + "-"
+                             + ical_time(s.start) + "@tropos");
+    append_ical_line(text, "DTSTAMP:" + ical_time(now));
+    append_ical_line(text, "DTSTART:" + ical_time(s.start));
+    append_ical_line(text, "DTEND:" + ical_time(s.end));
+    append_ical_line(text, "SUMMARY:" + ical_text(who) + " on call");
+    append_ical_line(text, "END:VEVENT");
   }
-  text += "END:VCALENDAR\r\n";
+  append_ical_line(text, "END:VCALENDAR");
+
   response res{bh::status::ok, 11};
   res.set(bh::field::content_type, "text/calendar; charset=utf-8");
   res.body() = std::move(text);
