@@ -97,8 +97,14 @@ void read_server(toml_reader& root, server_config& out) {
   r.get("max_connections", out.max_connections, 1, 1'000'000);
   r.get("threads", out.threads, 1, 64);
   r.get("resources_file", out.resources_file);
-  if (out.listen.rfind(':') == std::string::npos)
-    r.fail("listen", "expected host:port, e.g. 127.0.0.1:8080");
+  auto colon = out.listen.rfind(':');
+  auto port = colon == std::string::npos ? std::string{}
+                                         : out.listen.substr(colon + 1);
+  if (colon == std::string::npos || port.empty() || port.size() > 5
+      || port.find_first_not_of("0123456789") != std::string::npos
+      || std::stoul(port) > 65535)
+    r.fail("listen", "expected host:port with a port from 0 to 65535, e.g. "
+                     "127.0.0.1:8080");
   if (!out.public_url.empty() && !out.public_url.starts_with("https://")
       && !out.public_url.starts_with("http://"))
     r.fail("public_url", "expected an http or https URL");

@@ -28,6 +28,13 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -147,6 +154,43 @@ caf::expected<std::shared_ptr<clock>> make_clock(const conf::config& cfg) {
   return std::shared_ptr<clock>{std::make_shared<manual_clock>(start)};
 }
 
+/// An open lock file, unlocked and closed on destruction.
+struct folder_lock {
+  int fd = -1;
+
+  folder_lock() = default;
+  explicit folder_lock(int descriptor) : fd(descriptor) {
+  }
+  folder_lock(folder_lock&& other) noexcept : fd(std::exchange(other.fd, -1)) {
+  }
+  folder_lock& operator=(folder_lock&&) = delete;
+  ~folder_lock() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+caf::expected<folder_lock> lock_data_folder(const std::string& path) {
+  std::error_code ec_fs;
+  std::filesystem::create_directories(path, ec_fs);
+  if (ec_fs)
+    return make_error(ec::io_error,
+                      "storage.path: cannot create " + path + ": "
+                        + ec_fs.message());
+  ::chmod(path.c_str(), 0700);
+  auto lock_path = path + "/troposd.lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return make_error(ec::io_error, "cannot open " + lock_path + ": "
+                                      + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return make_error(ec::conflict, "another troposd is using " + path
+                                      + " (lock " + lock_path + " is held)");
+  }
+  return folder_lock{fd};
+}
+
 caf::expected<storage::environment> open_storage(const conf::config& cfg) {
   auto sealer = storage::sealer::from_key_file(cfg.storage.key_file);
   if (!sealer)
@@ -237,6 +281,13 @@ int run(const conf::config& cfg) {
     spdlog::critical("startup-failed error={}", describe(keys.error()));
     return 1;
   }
+  // One daemon per data folder: a second one would recover and apply into
+  // the same LMDB files before failing to bind.
+  auto lock = lock_data_folder(cfg.storage.path);
+  if (!lock) {
+    spdlog::critical("startup-failed error={}", describe(lock.error()));
+    return 1;
+  }
   auto env = open_storage(cfg);
   if (!env) {
     spdlog::critical("storage-open-failed path={} error={}", cfg.storage.path,
@@ -275,6 +326,7 @@ int run(const conf::config& cfg) {
     return 1;
   }
   std::shared_ptr<channels::http_client> client = std::move(*made_client);
+  std::vector<caf::actor> long_lived;
   auto ctx = std::make_shared<actors::context>();
   ctx->clk = *clk;
   ctx->resources = std::make_shared<actors::resource_holder>();
@@ -285,6 +337,23 @@ int run(const conf::config& cfg) {
   ctx->router = actors::spawn_ingest_router(sys, ctx);
   ctx->heartbeats = actors::spawn_heartbeats(sys, ctx);
   auto registry = actors::spawn_registry(sys, ctx);
+
+  // From here on every return stops the actors first: the actor system's
+  // destructor would otherwise wait for the writer forever.
+  struct actor_shutdown {
+    caf::actor_system& sys;
+    std::shared_ptr<actors::context> ctx;
+    caf::actor registry;
+
+    ~actor_shutdown() {
+      auto holders = ctx->resources->schedule_actors();
+      for (auto handle : {ctx->router, ctx->notifier, ctx->heartbeats,
+                          ctx->timer, registry})
+        holders.push_back(handle);
+      stop_actors(sys, std::move(holders));
+      caf::anon_send_exit(ctx->writer, caf::exit_reason::user_shutdown);
+    }
+  } shutdown_guard{sys, ctx, registry};
 
   // Recovery: resources first, since incidents and jobs refer to them.
   {
@@ -383,12 +452,6 @@ int run(const conf::config& cfg) {
                  spdlog::error("final-commit-failed error={}", describe(err));
                });
   }
-  auto holders = ctx->resources->schedule_actors();
-  for (auto handle : {ctx->router, ctx->notifier, ctx->heartbeats, ctx->timer,
-                      registry})
-    holders.push_back(handle);
-  stop_actors(sys, std::move(holders));
-  caf::anon_send_exit(ctx->writer, caf::exit_reason::user_shutdown);
   watchdog->cancel();
   spdlog::info("troposd-stopped");
   return 0;

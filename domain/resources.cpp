@@ -169,6 +169,14 @@ caf::error validate_users(const resource_set& set) {
   for (size_t i = 0; i < set.users.size(); ++i) {
     const auto& u = set.users[i];
     auto base = "users[" + std::to_string(i) + "]";
+    if (!u.time_zone.empty()) {
+      if (auto zone = schedule::find_time_zone(u.time_zone, base + ".time_zone");
+          !zone)
+        return zone.error();
+    }
+    if (!u.email.empty() && (u.email.find('@') == std::string::npos
+                             || u.email.find_first_of(" \r\n<>") != std::string::npos))
+      return invalid(base + ".email", "not an e-mail address");
     std::unordered_set<std::string> method_ids;
     for (size_t j = 0; j < u.contact_methods.size(); ++j) {
       const auto& m = u.contact_methods[j];

@@ -89,10 +89,15 @@ response not_found();
 response method_not_allowed();
 
 bool has_admin_token(const api_context& ctx, const request& req) {
-  auto header = req[bh::field::authorization];
-  constexpr std::string_view prefix = "Bearer ";
-  if (ctx.admin_token.empty()
-      || !std::string_view{header.data(), header.size()}.starts_with(prefix))
+  auto field = req[bh::field::authorization];
+  std::string_view header{field.data(), field.size()};
+  // The scheme name is case-insensitive (RFC 7235).
+  constexpr std::string_view prefix = "bearer ";
+  if (ctx.admin_token.empty() || header.size() < prefix.size()
+      || !std::equal(prefix.begin(), prefix.end(), header.begin(),
+                     [](char a, char b) {
+                       return a == std::tolower(static_cast<unsigned char>(b));
+                     }))
     return false;
   auto token = header.substr(prefix.size());
   return token.size() == ctx.admin_token.size()
@@ -160,6 +165,8 @@ void post_webhook(const ctx_ptr& ctx, request_context& rc, responder respond,
     respond(error_response(events.error()));
     return;
   }
+  for (auto& event : *events)
+    ingest::clamp_summary(event);
   auto count = events->size();
   actors::ingest(ctx->router, {found->first->id, std::move(*events),
                                reply_accepted(ctx, respond, count)});
@@ -260,6 +267,33 @@ void get_incidents(const ctx_ptr& ctx, request_context& rc, responder respond) {
       return;
     }
   }
+  // Pages of at most `limit` incidents in id order; `after` is the last id
+  // of the previous page.
+  uint64_t after = 0;
+  size_t limit = 500;
+  for (auto [name, max] : {std::pair{"after", uint64_t{UINT64_MAX}},
+                           std::pair{"limit", uint64_t{5000}}}) {
+    auto text = query_value(rc.query, name);
+    if (!text)
+      continue;
+    uint64_t value = 0;
+    auto [end, err] = std::from_chars(text->data(), text->data() + text->size(),
+                                      value);
+    if (err != std::errc{} || end != text->data() + text->size()
+        || value > max || (std::string_view{name} == "limit" && value == 0)) {
+      respond(json_error(bh::status::bad_request, "invalid_argument",
+                         std::string{name} + ": expected a number"
+                           + (std::string_view{name} == "limit"
+                                ? " from 1 to 5000"
+                                : ""),
+                         name));
+      return;
+    }
+    if (std::string_view{name} == "after")
+      after = value;
+    else
+      limit = value;
+  }
   auto txn = ctx->env->begin_read();
   if (!txn) {
     respond(error_response(txn.error()));
@@ -267,22 +301,37 @@ void get_incidents(const ctx_ptr& ctx, request_context& rc, responder respond) {
   }
   json items = json::array();
   caf::error failure;
-  auto err = txn->for_each(storage::table::incidents, "r",
-                           [&](std::string_view, std::string_view value) {
-                             auto rec = incident_from_json(value);
-                             if (!rec) {
-                               failure = rec.error();
-                               return false;
-                             }
-                             if (!filter || rec->status == *filter)
-                               items.push_back(incident_json(*rec));
-                             return true;
-                           });
+  uint64_t last_id = 0;
+  bool more = false;
+  auto err = txn->for_each(
+    storage::table::incidents, "r",
+    [&](std::string_view key, std::string_view value) {
+      auto id = storage::decode_u64(key.substr(1)).value_or(0);
+      if (id <= after)
+        return true;
+      auto rec = incident_from_json(value);
+      if (!rec) {
+        failure = rec.error();
+        return false;
+      }
+      if (filter && rec->status != *filter)
+        return true;
+      if (items.size() == limit) {
+        more = true;
+        return false;
+      }
+      items.push_back(incident_json(*rec));
+      last_id = id;
+      return true;
+    });
   if (err || failure) {
     respond(error_response(err ? err : failure));
     return;
   }
-  respond(json_response(bh::status::ok, {{"incidents", std::move(items)}}));
+  json page{{"incidents", std::move(items)}};
+  if (more)
+    page["next_after"] = last_id;
+  respond(json_response(bh::status::ok, std::move(page)));
 }
 
 std::optional<uint64_t> parse_id(std::string_view text) {

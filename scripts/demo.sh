@@ -8,7 +8,7 @@ scripts/install-deps.sh
 
 cmake -S . -B build-demo -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTROPOS_BUILD_TESTS=OFF
-cmake --build build-demo --target troposd troposctl
+cmake --build build-demo --target troposd troposctl -j "$(nproc)"
 
 # Secrets of the demo: created once, readable by the owner only.
 mkdir -p .demo

@@ -15,8 +15,12 @@ jobs="${TROPOS_JOBS:-$(nproc)}"
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTROPOS_TESTING=ON -DTROPOS_WERROR=ON
 cmake --build build-test -j "$jobs"
-ctest --test-dir build-test -j "$jobs" --output-on-failure --timeout 600
+status=0
+ctest --test-dir build-test -j "$jobs" --output-on-failure --timeout 600 \
+  || status=$?
 
+# Tree 2 runs even when tree 1 failed, so one run reports both; the exit
+# status is non-zero if either failed.
 # Tree 2: clang with AddressSanitizer and UBSan, the unit tests and a short
 # run of every fuzz target. TROPOS_SKIP_SANITIZE=1 skips it locally.
 if [[ "${TROPOS_SKIP_SANITIZE:-0}" != 1 ]]; then
@@ -26,5 +30,7 @@ if [[ "${TROPOS_SKIP_SANITIZE:-0}" != 1 ]]; then
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan -j "$jobs" -L 'unit|fuzz' --output-on-failure
+    ctest --test-dir build-asan -j "$jobs" -L 'unit|fuzz' --output-on-failure \
+    || status=$?
 fi
+exit "$status"

@@ -48,6 +48,23 @@ struct alert_event {
   bool dedup_key_generated = false;
 };
 
+/// Longest summary kept, in bytes; the PagerDuty Events API allows 1024
+/// characters, and a title longer than that helps nobody on a phone.
+inline constexpr std::size_t max_summary_bytes = 1024;
+
+/// Cuts a longer summary at a UTF-8 character boundary and marks the cut
+/// with "...". Details are kept whole.
+inline void clamp_summary(alert_event& event) {
+  auto& text = event.summary;
+  if (text.size() <= max_summary_bytes)
+    return;
+  auto cut = max_summary_bytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  text.resize(cut);
+  text += "...";
+}
+
 /// Maximum number of alerts accepted in one webhook request.
 inline constexpr std::size_t max_alerts_per_request = 1000;
 

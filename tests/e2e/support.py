@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 
 SOURCE_DIR = Path(os.environ.get("TROPOS_SOURCE_DIR", "/work/main"))
-SHARED_DIR = Path(os.environ.get("TROPOS_SHARED_DIR", "/work/shared"))
+SHARED_DIR = Path(os.environ.get(
+    "TROPOS_SHARED_DIR", Path(__file__).resolve().parent.parent / "fixtures"))
 TROPOSD = Path(os.environ.get("TROPOSD", "/work/main/build/daemon/troposd"))
 PRISM = SOURCE_DIR / "tests/tools/node_modules/.bin/prism"
 TWILIO_SPEC = SHARED_DIR / "specs/twilio_api_v2010.json"

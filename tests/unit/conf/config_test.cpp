@@ -70,6 +70,9 @@ TEST(Config, ErrorsNameTheKey) {
      "channels.outbox_file: required when mode is \"log\""},
     {std::string{minimal} + "[oidc]\n[[oidc.providers]]\nname = \"g\"\n",
      "oidc.providers[0].issuer: missing"},
+    {std::string{minimal} + "[server]\nlisten = \"127.0.0.1:99999\"\n",
+     "server.listen: expected host:port with a port from 0 to 65535, e.g. "
+     "127.0.0.1:8080"},
   };
   for (const auto& r : rows)
     EXPECT_EQ(error_of(r.text), r.expected) << r.text;

@@ -91,6 +91,13 @@ TEST(Resources, BadFieldIsNamedWithItsPath) {
             "monthly");
   EXPECT_EQ(error_of(text + "\n[[users]]\nid = \"ava\"\n"),
             "users[3].id: duplicate id \"ava\"");
+  EXPECT_EQ(error_of(replace("time_zone = \"America/Chicago\"\ncontact_methods",
+                             "time_zone = \"Mars/Olympus\"\ncontact_methods")),
+            "users[0].time_zone: unknown time zone \"Mars/Olympus\", expected an "
+            "IANA name such as Europe/London");
+  EXPECT_EQ(error_of(replace("email = \"ben@example.test\"",
+                             "email = \"not an email\"")),
+            "users[1].email: not an e-mail address");
   EXPECT_EQ(error_of(replace("repeat = 1", "repat = 1")),
             "escalation_policies[0].repat: unknown key");
 }

@@ -337,3 +337,17 @@ TEST(Alertmanager, AlertLimitEnforced) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(AlertEvent, ClampSummaryKeepsWholeCharacters) {
+  tropos::ingest::alert_event event;
+  event.summary = std::string(1020, 'x') + "€€€";
+  tropos::ingest::clamp_summary(event);
+  EXPECT_EQ(event.summary, std::string(1020, 'x') + "...");
+  event.summary = "short";
+  tropos::ingest::clamp_summary(event);
+  EXPECT_EQ(event.summary, "short");
+}
+
+} // namespace
