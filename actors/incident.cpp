@@ -344,6 +344,18 @@ caf::behavior incident_behavior(incident_actor* self) {
       on_action(self, req, std::move(done));
     },
     [=](step_atom, uint64_t generation) { on_step(self, generation); },
+    [=](update_atom) {
+      // The mute ended while the alert still fires: page from the start.
+      auto& rec = self->state.record;
+      if (rec.suppressed_by.empty() || rec.status != incident_status::triggered)
+        return;
+      auto now = self->state.ctx->clk->now();
+      add_timeline(rec, now, "unmuted", rec.suppressed_by);
+      spdlog::info("incident-unmuted id={} was={}", rec.id, rec.suppressed_by);
+      rec.suppressed_by.clear();
+      self->state.generation++;
+      page(self, 0, 0, now, {}, {});
+    },
     [=](ackexp_atom, uint64_t generation) {
       on_ack_expired(self, generation);
     },

@@ -14,6 +14,7 @@ namespace tropos::actors {
 ///   (ingest_atom, alert_event, completion)   a later event with its key
 ///   (act_atom, action_request, action_callback)
 ///   (step_atom, uint64_t generation)          from the timer
+///   (update_atom)                             the router: its mute ended
 caf::actor spawn_new_incident(caf::actor_system& sys, context_ptr ctx,
                               incident_record record, completion done);
 

@@ -37,6 +37,9 @@ struct open_incident {
   /// The by_alert keys that list this incident, so forgetting it does not
   /// scan the whole index.
   std::vector<std::string> alert_keys;
+  /// True while the incident was opened under a silence or maintenance
+  /// window and has not paged yet.
+  bool muted = false;
 };
 
 struct router_state {
@@ -158,12 +161,13 @@ void open_new(router_actor* self, const service& svc,
   rec.alerts.push_back({event.dedup_key, true, now});
   rec.suppressed_by = mute_reason(self, svc.id, event, now);
   auto id = rec.id;
+  auto muted = !rec.suppressed_by.empty();
   spdlog::info("incident-opened id={} service={} policy={}{}", id, svc.id,
                policy, rec.suppressed_by.empty() ? "" : " muted-by="
                                                          + rec.suppressed_by);
   auto handle = spawn_new_incident(self->system(), st.ctx, std::move(rec),
                                    std::move(done));
-  st.by_id[id] = {handle, route_key, now, {event.dedup_key}, {}};
+  st.by_id[id] = {handle, route_key, now, {event.dedup_key}, {}, muted};
   st.by_route[route_key] = id;
   index_alert(self, alert_state_key(svc.id, event.dedup_key), id);
 }
@@ -200,6 +204,19 @@ std::optional<uint64_t> holding_incident(router_actor* self,
   return std::nullopt;
 }
 
+// A muted incident whose mute has ended starts paging when its alert fires
+// again, so an alert still firing after a silence is not lost in it.
+void unmute_if_due(router_actor* self, uint64_t id, const std::string& service_id,
+                   const ingest::alert_event& event) {
+  auto& entry = self->state.by_id[id];
+  if (!entry.muted
+      || !mute_reason(self, service_id, event, self->state.ctx->clk->now())
+            .empty())
+    return;
+  entry.muted = false;
+  self->send(entry.handle, update_atom::value);
+}
+
 void route_trigger(router_actor* self, const service& svc,
                    const ingest::alert_event& event, completion done) {
   auto& st = self->state;
@@ -225,6 +242,7 @@ void route_trigger(router_actor* self, const service& svc,
     // Alertmanager repeats firing alerts; a repeat stays in the incident
     // that holds the alert, even after that incident's group window.
     if (auto held = holding_incident(self, alert_key, route_key)) {
+      unmute_if_due(self, *held, svc.id, event);
       self->send(st.by_id[*held].handle, ingest_atom::value, event,
                  std::move(parts[i]));
       continue;
@@ -238,6 +256,7 @@ void route_trigger(router_actor* self, const service& svc,
       if (joins) {
         entry.firing.insert(event.dedup_key);
         index_alert(self, alert_key, open->second);
+        unmute_if_due(self, open->second, svc.id, event);
         self->send(entry.handle, ingest_atom::value, event,
                    std::move(parts[i]));
         continue;
@@ -438,6 +457,8 @@ void adopt(router_actor* self, incident_record& rec) {
   if (rec.alerts.empty())
     rec.alerts.push_back({rec.dedup_key, true, rec.created_at});
   auto& entry = st.by_id[id];
+  entry.muted = !rec.suppressed_by.empty()
+                && rec.status == incident_status::triggered;
   entry.route_key = rec.route_key;
   entry.opened_at = rec.created_at;
   for (const auto& alert : rec.alerts)

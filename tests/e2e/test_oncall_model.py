@@ -356,6 +356,30 @@ def test_silence_ends_at_its_end(make_daemon, twilio, smtp_server):
         incident_by_dedup_key(daemon, "5252525252525252")["id"]]
 
 
+def test_repeat_after_silence_pages(make_daemon, twilio, smtp_server):
+    """An alert that still fires when its silence ends pages on its repeat."""
+    daemon = start_daemon(make_daemon, twilio, smtp_server, MUTE_RESOURCES)
+    silence = add_mute(daemon, "silences", {
+        "matchers": ['alertname="Noisy"'],
+        "starts_at": "2025-04-10T10:00:00Z",
+        "ends_at": "2025-04-10T10:30:00Z"})
+
+    fire(daemon, API_KEY, noisy("staging"), "5151515151515151")
+    muted = incident_by_dedup_key(daemon, "5151515151515151")
+    assert muted["muted_by"] == "silence:" + silence["id"]
+    daemon.set_clock("2025-04-10T10:29:00Z")
+    fire(daemon, API_KEY, noisy("staging"), "5151515151515151")
+    expect_pages(daemon, smtp_server, "no page while muted")
+
+    daemon.set_clock("2025-04-10T10:31:00Z")
+    fire(daemon, API_KEY, noisy("staging"), "5151515151515151")
+    expect_pages(daemon, smtp_server, "the page on the repeat", ava=1)
+    assert sms_incident_ids(daemon, "ava") == [muted["id"]]
+    unmuted = incident_by_dedup_key(daemon, "5151515151515151")
+    assert "muted_by" not in unmuted
+    assert unmuted["id"] == muted["id"]
+
+
 def test_maintenance_mutes_one_service(make_daemon, twilio, smtp_server):
     daemon = start_daemon(make_daemon, twilio, smtp_server, MUTE_RESOURCES)
     rejected = daemon.post_json("/api/v1/maintenance-windows", {
