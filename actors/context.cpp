@@ -4,12 +4,22 @@
 
 namespace tropos::actors {
 
+namespace {
+
+std::string prefixed(char prefix, uint64_t id) {
+  std::string key(1, prefix);
+  key += storage::encode_u64(id);
+  return key;
+}
+
+} // namespace
+
 std::string incident_record_key(uint64_t id) {
-  return "r" + storage::encode_u64(id);
+  return prefixed('r', id);
 }
 
 std::string incident_open_key(uint64_t id) {
-  return "o" + storage::encode_u64(id);
+  return prefixed('o', id);
 }
 
 std::string alert_state_key(std::string_view service_id,

@@ -270,8 +270,11 @@ void setup_logging() {
     logger = std::make_shared<spdlog::logger>(
       "troposd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_level(spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
+  // Warnings and errors reach the log at once; info lines are flushed once
+  // a second, since a flush per line cost two writes per alert.
+  logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds{1});
 }
 
 int run(const conf::config& cfg) {
@@ -314,6 +317,9 @@ int run(const conf::config& cfg) {
   }
 
   caf::actor_system_config caf_cfg;
+  // An actor yields its thread after this many messages, so a long mailbox
+  // (the notifier under load) cannot starve the others or the shutdown.
+  caf_cfg.set("scheduler.max-throughput", size_t{300});
   caf::actor_system sys{caf_cfg};
   // Incident actors live until their incident resolves; shutdown must not
   // wait for them, since their state is already committed.
