@@ -652,6 +652,41 @@ std::string ical_time(std::chrono::sys_seconds t) {
   return date::format("%Y%m%dT%H%M%SZ", t);
 }
 
+// Writes a calendar of `shifts`; `label` names the calendar.
+response calendar(const resource_set& resources, std::string_view label,
+                  std::chrono::sys_seconds now,
+                  const std::vector<std::pair<std::string, schedule::shift>>&
+                    shifts,
+                  bool name_schedules) {
+  std::string text;
+  append_ical_line(text, "BEGIN:VCALENDAR");
+  append_ical_line(text, "VERSION:2.0");
+  append_ical_line(text, "PRODID:-//Tropos Alerts//troposd//EN");
+  append_ical_line(text, "CALSCALE:GREGORIAN");
+  append_ical_line(text, "X-WR-CALNAME:" + ical_text(label));
+  for (const auto& [schedule_id, s] : shifts) {
+    const auto* user = resources.find_user(s.user);
+    auto who = user != nullptr && !user->name.empty() ? user->name : s.user;
+    append_ical_line(text, "BEGIN:VEVENT");
+    append_ical_line(text, "UID:" + schedule_id + "-" + s.user + "-"
+                             + ical_time(s.start) + "@tropos");
+    append_ical_line(text, "DTSTAMP:" + ical_time(now));
+    append_ical_line(text, "DTSTART:" + ical_time(s.start));
+    append_ical_line(text, "DTEND:" + ical_time(s.end));
+    auto summary = ical_text(who) + " on call";
+    if (name_schedules)
+      summary += " (" + ical_text(schedule_id) + ")";
+    append_ical_line(text, "SUMMARY:" + summary);
+    append_ical_line(text, "END:VEVENT");
+  }
+  append_ical_line(text, "END:VCALENDAR");
+  response res{bh::status::ok, 11};
+  res.set(bh::field::content_type, "text/calendar; charset=utf-8");
+  res.body() = std::move(text);
+  res.prepare_payload();
+  return res;
+}
+
 void get_ical(const ctx_ptr& ctx, std::string_view id, responder respond) {
   auto resources = ctx->resources->get();
   const auto* plan = resources->find_schedule(id);
@@ -660,37 +695,67 @@ void get_ical(const ctx_ptr& ctx, std::string_view id, responder respond) {
                        "schedule \"" + std::string{id} + "\" not found", "id"));
     return;
   }
-  auto now = date::floor<std::chrono::seconds>(ctx->clk->now());
-  std::string text;
-  append_ical_line(text, "BEGIN:VCALENDAR");
-  append_ical_line(text, "VERSION:2.0");
-  append_ical_line(text, "PRODID:-//Tropos Alerts//troposd//EN");
-  append_ical_line(text, "CALSCALE:GREGORIAN");
-  append_ical_line(text, "X-WR-CALNAME:"
-                           + ical_text(plan->name.empty() ? plan->id
-                                                          : plan->name));
-
   // One event per shift, from a week back to 60 days ahead.
-  for (const auto& s : schedule::shifts(*plan, now - date::days{7},
-                                        now + date::days{60})) {
-    const auto* user = resources->find_user(s.user);
-    auto who = user != nullptr && !user->name.empty() ? user->name : s.user;
-    append_ical_line(text, "BEGIN:VEVENT");
-    append_ical_line(text, "UID:" + plan->id + "-" + s.user + "-"
-                             + ical_time(s.start) + "@tropos");
-    append_ical_line(text, "DTSTAMP:" + ical_time(now));
-    append_ical_line(text, "DTSTART:" + ical_time(s.start));
-    append_ical_line(text, "DTEND:" + ical_time(s.end));
-    append_ical_line(text, "SUMMARY:" + ical_text(who) + " on call");
-    append_ical_line(text, "END:VEVENT");
-  }
-  append_ical_line(text, "END:VCALENDAR");
+  auto now = date::floor<std::chrono::seconds>(ctx->clk->now());
+  std::vector<std::pair<std::string, schedule::shift>> items;
+  for (auto& s : schedule::shifts(*plan, now - date::days{7},
+                                  now + date::days{60}))
+    items.emplace_back(plan->id, std::move(s));
+  respond(calendar(*resources, plan->name.empty() ? plan->id : plan->name, now,
+                   items, false));
+}
 
-  response res{bh::status::ok, 11};
-  res.set(bh::field::content_type, "text/calendar; charset=utf-8");
-  res.body() = std::move(text);
-  res.prepare_payload();
-  respond(std::move(res));
+// The secret of a user's calendar link: a keyed hash of the user id, so it
+// needs no storage and changes only with the storage key.
+std::string ical_token(const api_context& ctx, std::string_view user_id) {
+  auto blind = ctx.env->value_sealer().blind("ical:" + std::string{user_id});
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : blind) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// A user's shifts across every schedule; the token in the query is the
+// credential, so calendar apps can subscribe without a bearer token.
+void get_user_ical(const ctx_ptr& ctx, std::string_view user_id,
+                   request_context& rc, responder respond) {
+  auto token = query_value(rc.query, "token").value_or("");
+  auto expected = ical_token(*ctx, user_id);
+  auto resources = ctx->resources->get();
+  if (token.size() != expected.size()
+      || CRYPTO_memcmp(token.data(), expected.data(), token.size()) != 0
+      || resources->find_user(user_id) == nullptr) {
+    respond(json_error(bh::status::not_found, "not_found",
+                       "unknown calendar link", "token"));
+    return;
+  }
+  auto now = date::floor<std::chrono::seconds>(ctx->clk->now());
+  std::vector<std::pair<std::string, schedule::shift>> items;
+  for (const auto& plan : resources->schedules)
+    for (auto& s :
+         schedule::shifts(plan, now - date::days{7}, now + date::days{60}))
+      if (s.user == user_id)
+        items.emplace_back(plan.id, std::move(s));
+  respond(
+    calendar(*resources, std::string{user_id} + " on call", now, items, true));
+}
+
+// Returns the subscription link of a user's calendar (management API).
+void get_user_ical_link(const ctx_ptr& ctx, std::string_view user_id,
+                        responder respond) {
+  if (ctx->resources->get()->find_user(user_id) == nullptr) {
+    respond(json_error(bh::status::not_found, "not_found",
+                       "user \"" + std::string{user_id} + "\" not found",
+                       "id"));
+    return;
+  }
+  auto path = "/api/v1/users/" + std::string{user_id} + "/ical?token="
+              + ical_token(*ctx, user_id);
+  respond(json_response(bh::status::ok,
+                        {{"user", user_id}, {"url", ctx->public_url + path}}));
 }
 
 // Offers a shift for a swap, or takes an offered swap.
@@ -776,6 +841,9 @@ void dispatch(const ctx_ptr& ctx, request_context& rc, responder respond) {
       && parts[2] == "heartbeats")
     return is_post ? post_heartbeat(ctx, parts[3], respond)
                    : respond(method_not_allowed());
+  if (n == 5 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "users"
+      && parts[4] == "ical" && is_get)
+    return get_user_ical(ctx, parts[3], rc, respond);
   if (n == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "twilio"
       && parts[3] == "sms")
     return is_post ? post_twilio_sms(ctx, rc, respond)
@@ -808,6 +876,8 @@ void dispatch(const ctx_ptr& ctx, request_context& rc, responder respond) {
     return get_on_call(ctx, parts[3], rc, respond);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "shifts" && is_get)
     return get_shifts(ctx, parts[3], rc, respond);
+  if (n == 5 && parts[2] == "users" && parts[4] == "ical-link" && is_get)
+    return get_user_ical_link(ctx, parts[3], respond);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "swaps" && is_post)
     return post_swap(ctx, rc, respond, parts[3], std::nullopt);
   if (n == 7 && parts[2] == "schedules" && parts[4] == "swaps"

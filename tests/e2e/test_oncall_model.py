@@ -1018,3 +1018,22 @@ def test_ical_feed_matches_shifts(make_daemon):
     # Handoffs stay at 09:00 London, which is 08:00Z in summer time.
     assert expected[0] == ("20250331T080000Z", "20250407T080000Z",
                            "Ben Okafor on call")
+
+
+def test_user_ical_link_needs_its_token(make_daemon, twilio, smtp_server):
+    daemon = start_daemon(make_daemon, twilio, smtp_server, ICAL_RESOURCES)
+    link = daemon.get("/api/v1/users/ben/ical-link")
+    assert link.status == 200, link.text
+    url = urllib.parse.urlsplit(link.json()["url"])
+    feed = daemon.request("GET", url.path + "?" + url.query, admin=False)
+    assert feed.status == 200, feed.text
+    assert feed.body.startswith(b"BEGIN:VCALENDAR\r\n")
+    _, events = parse_ical(unfold_ical(feed.body))
+    assert events
+    assert all(unescape_ical_text(e["SUMMARY"]).startswith("Ben Okafor on call")
+               for e in events)
+    wrong = daemon.request("GET", url.path + "?token=" + "0" * 32, admin=False)
+    assert wrong.status == 404, wrong.text
+    other = daemon.request("GET", "/api/v1/users/ava/ical?" + url.query,
+                           admin=False)
+    assert other.status == 404, other.text
