@@ -70,6 +70,12 @@ void take_swap(const caf::actor& registry, std::string swap_id,
                  std::move(user), std::move(done));
 }
 
+void delete_user(const caf::actor& registry, std::string user_id,
+                 json_callback done) {
+  caf::anon_send(registry, delete_atom::value, std::move(user_id),
+                 std::move(done));
+}
+
 void heartbeat(const caf::actor& heartbeats, std::string id, completion done) {
   caf::anon_send(heartbeats, beat_atom::value, std::move(id), std::move(done));
 }

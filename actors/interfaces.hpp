@@ -245,6 +245,10 @@ void offer_swap(const caf::actor& registry, std::string schedule_id,
 void take_swap(const caf::actor& registry, std::string swap_id,
                std::string user, json_callback done);
 
+/// Deletes a user and removes them from teams, schedules and policies.
+void delete_user(const caf::actor& registry, std::string user_id,
+                 json_callback done);
+
 /// Records a heartbeat check-in of monitor `id`.
 void heartbeat(const caf::actor& heartbeats, std::string id, completion done);
 

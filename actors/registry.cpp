@@ -101,13 +101,23 @@ caf::error reconcile_schedules(registry_actor* self, const resource_set& current
 }
 
 void on_apply(registry_actor* self, const std::string& text,
-              storage::batch extra, apply_callback done) {
+              storage::batch extra, apply_callback done,
+              std::string removed_user = {}) {
   auto parsed = conf::parse_resources(text);
   if (!parsed) {
     done.fn(parsed.error());
     return;
   }
   auto current = self->state.ctx->resources->get();
+  if (!removed_user.empty()) {
+    // A deleted user leaves the base set; the objects that named them
+    // arrive rewritten in `text`.
+    auto without = std::make_shared<resource_set>(*current);
+    std::erase_if(without->users,
+                  [&](const user& u) { return u.id == removed_user; });
+    without->reindex();
+    current = without;
+  }
   if (auto err = reconcile_schedules(self, *current, parsed->set)) {
     done.fn(err);
     return;
@@ -145,6 +155,73 @@ void on_apply(registry_actor* self, const std::string& text,
         done.fn(summary);
       },
       [done](caf::error& err) { done.fn(err); });
+}
+
+// User deletion -------------------------------------------------------------
+
+// Deletes a user and removes them from every team, schedule and policy in
+// one commit. Schedules are reconciled like a membership change, so the
+// person on call now stays on call unless it was the deleted user.
+void on_delete_user(registry_actor* self, const std::string& user_id,
+                    json_callback done) {
+  if (!self->state.ctx->resources->get()->find_user(user_id)) {
+    done(make_error(ec::not_found, "user \"" + user_id + "\" not found"));
+    return;
+  }
+  auto txn = self->state.ctx->env->begin_read();
+  if (!txn) {
+    done(txn.error());
+    return;
+  }
+  std::vector<conf::resource_object> rewritten;
+  caf::error failure;
+  auto err = txn->for_each(
+    storage::table::resources, "",
+    [&](std::string_view key, std::string_view value) {
+      auto sep = key.find(storage::key_separator);
+      if (sep == std::string_view::npos)
+        return true;
+      auto kind = key.substr(0, sep);
+      if (kind != "teams" && kind != "schedules"
+          && kind != "escalation_policies")
+        return true;
+      auto changed = conf::object_without_user(kind, value, user_id);
+      if (!changed) {
+        failure = changed.error();
+        return false;
+      }
+      if (*changed)
+        rewritten.push_back({std::string{kind},
+                             std::string{key.substr(sep + 1)}, **changed});
+      return true;
+    });
+  txn->abort();
+  if (err || failure) {
+    done(err ? err : failure);
+    return;
+  }
+  auto doc = conf::resources_document(rewritten);
+  if (!doc) {
+    done(doc.error());
+    return;
+  }
+  storage::batch extra{{storage::table::resources,
+                        storage::join_key({"users", user_id}), std::nullopt}};
+  auto count = rewritten.size();
+  on_apply(self, *doc, std::move(extra),
+           apply_callback{[user_id, count, done](
+                            caf::expected<apply_summary> result) {
+             if (!result) {
+               done(result.error());
+               return;
+             }
+             spdlog::info("user-deleted id={} objects-changed={}", user_id,
+                          count);
+             done(nlohmann::json{{"deleted", user_id},
+                                 {"objects_changed", count}}
+                    .dump());
+           }},
+           user_id);
 }
 
 // Shift swaps ---------------------------------------------------------------
@@ -318,6 +395,9 @@ caf::behavior registry(registry_actor* self, context_ptr ctx) {
     },
     [=](take_atom, const std::string& swap_id, const std::string& user,
         json_callback& done) { on_take_swap(self, swap_id, user, done); },
+    [=](delete_atom, const std::string& user_id, json_callback& done) {
+      on_delete_user(self, user_id, std::move(done));
+    },
     [=](recover_atom) -> caf::result<size_t> {
       auto count = recover(self);
       if (!count)

@@ -432,6 +432,111 @@ schedule_with_override(std::string_view schedule_toml, std::string_view user,
   return to_toml(doc);
 }
 
+namespace {
+
+// Removes the string `user` from the array `key` of `table`; returns
+// whether anything was removed.
+bool drop_from_array(toml::table& table, std::string_view key,
+                     std::string_view user) {
+  auto* items = table[key].as_array();
+  if (items == nullptr)
+    return false;
+  auto before = items->size();
+  for (size_t i = items->size(); i-- > 0;) {
+    auto* value = items->get(i);
+    if (value->is_string() && *value->value<std::string>() == user)
+      items->erase(items->begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return items->size() != before;
+}
+
+// Removes the tables of array `key` for which `matches` is true.
+template <class Predicate>
+bool drop_tables(toml::table& table, std::string_view key, Predicate matches) {
+  auto* items = table[key].as_array();
+  if (items == nullptr)
+    return false;
+  auto before = items->size();
+  for (size_t i = items->size(); i-- > 0;) {
+    auto* entry = items->get(i)->as_table();
+    if (entry != nullptr && matches(*entry))
+      items->erase(items->begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return items->size() != before;
+}
+
+bool names_user(const toml::table& entry, std::string_view key,
+                std::string_view user) {
+  auto value = entry[key].value<std::string>();
+  return value && *value == user;
+}
+
+} // namespace
+
+caf::expected<std::optional<std::string>>
+object_without_user(std::string_view kind, std::string_view object_toml,
+                    std::string_view user) {
+  auto table = parse_toml(object_toml, kind);
+  if (!table)
+    return table.error();
+  bool changed = false;
+  if (kind == "teams") {
+    changed |= drop_from_array(*table, "members", user);
+    changed |= drop_from_array(*table, "managers", user);
+  } else if (kind == "schedules") {
+    if (auto* layers = (*table)["layers"].as_array())
+      for (auto& layer : *layers)
+        if (auto* t = layer.as_table())
+          changed |= drop_from_array(*t, "participants", user);
+    changed |= drop_tables(*table, "overrides", [&](const toml::table& o) {
+      return names_user(o, "user", user) || names_user(o, "replaces", user);
+    });
+    if (auto* temps = (*table)["temporary_schedules"].as_array())
+      for (auto& temp : *temps)
+        if (auto* t = temp.as_table())
+          changed |= drop_tables(*t, "shifts", [&](const toml::table& piece) {
+            return names_user(piece, "user", user);
+          });
+  } else if (kind == "escalation_policies") {
+    if (auto* levels = (*table)["levels"].as_array())
+      for (size_t i = 0; i < levels->size(); ++i) {
+        auto* level = levels->get(i)->as_table();
+        if (level == nullptr)
+          continue;
+        if (drop_tables(*level, "targets", [&](const toml::table& target) {
+              return names_user(target, "user", user);
+            })) {
+          changed = true;
+          auto* targets = (*level)["targets"].as_array();
+          if (targets == nullptr || targets->empty())
+            return make_error(ec::conflict,
+                              "escalation_policies." + std::string{
+                                (*table)["id"].value_or(std::string{"?"})}
+                                + ".levels[" + std::to_string(i)
+                                + "]: would have no targets without user \""
+                                + std::string{user} + "\"");
+        }
+      }
+  }
+  if (!changed)
+    return std::optional<std::string>{};
+  return std::optional<std::string>{to_toml(*table)};
+}
+
+caf::expected<std::string>
+resources_document(const std::vector<resource_object>& objects) {
+  toml::table doc;
+  for (const auto& object : objects) {
+    auto table = parse_toml(object.toml, object.kind + "/" + object.id);
+    if (!table)
+      return table.error();
+    if (!doc.contains(object.kind))
+      doc.insert(object.kind, toml::array{});
+    doc[object.kind].as_array()->push_back(std::move(*table));
+  }
+  return to_toml(doc);
+}
+
 caf::expected<resource_set> merge_resources(const resource_set& base,
                                             const resource_set& update) {
   resource_set merged = base;

@@ -45,6 +45,20 @@ schedule_with_override(std::string_view schedule_toml, std::string_view user,
                        std::string_view replaces, std::string_view start,
                        std::string_view end);
 
+/// Returns the stored object `object_toml` of `kind` ("teams", "schedules"
+/// or "escalation_policies") without user `user`: dropped from team
+/// members and managers, layer participants, overrides and temporary
+/// shifts, and escalation targets. Returns nullopt when the object does not
+/// mention the user. Fails with ec::conflict, naming the level, when an
+/// escalation level would be left without targets.
+caf::expected<std::optional<std::string>>
+object_without_user(std::string_view kind, std::string_view object_toml,
+                    std::string_view user);
+
+/// Wraps stored objects (kind, TOML table text) into one resources document.
+caf::expected<std::string>
+resources_document(const std::vector<resource_object>& objects);
+
 /// Returns `base` with every object of `update` added or replacing the one
 /// with the same kind and id, indexed and validated as a whole.
 caf::expected<resource_set> merge_resources(const resource_set& base,

@@ -876,6 +876,9 @@ void dispatch(const ctx_ptr& ctx, request_context& rc, responder respond) {
     return get_on_call(ctx, parts[3], rc, respond);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "shifts" && is_get)
     return get_shifts(ctx, parts[3], rc, respond);
+  if (n == 4 && parts[2] == "users" && method == bh::verb::delete_)
+    return actors::delete_user(ctx->registry, std::string{parts[3]},
+                               reply_json(respond, bh::status::ok));
   if (n == 5 && parts[2] == "users" && parts[4] == "ical-link" && is_get)
     return get_user_ical_link(ctx, parts[3], respond);
   if (n == 5 && parts[2] == "schedules" && parts[4] == "swaps" && is_post)

@@ -89,3 +89,37 @@ def test_anchor_survives_restart(backend):
     assert on_call(backend, "2025-06-04T12:00:01Z") == ["cleo"]
     assert on_call(backend, "2025-06-09T09:00:00Z") == ["dan"]
     assert on_call(backend, "2025-06-16T09:00:00Z") == ["ben"]
+
+
+def test_deleting_user_acts_like_removal(backend):
+    response = backend.request("DELETE", "/api/v1/users/ava")
+    assert response.status == 200, response.text
+    assert response.json()["deleted"] == "ava"
+    assert on_call(backend, "2025-06-04T12:00:01Z") == ["cleo"]
+    assert shifts(backend, "2025-06-04T12:00:00Z", "2025-06-20T00:00:00Z") == [
+        ("cleo", "2025-06-02T09:00:00Z", "2025-06-09T09:00:00Z"),
+        ("dan", "2025-06-09T09:00:00Z", "2025-06-16T09:00:00Z"),
+        ("ben", "2025-06-16T09:00:00Z", "2025-06-23T09:00:00Z"),
+    ]
+    backend.restart()
+    assert on_call(backend, "2025-06-09T09:00:00Z") == ["dan"]
+    missing = backend.request("DELETE", "/api/v1/users/ava")
+    assert missing.status == 404, missing.text
+
+
+def test_deleting_only_target_is_rejected(make_daemon):
+    daemon = make_daemon(clock_start="2025-06-04T12:00:00Z")
+    daemon.apply("""
+[[users]]
+id = "ava"
+
+[[escalation_policies]]
+id = "solo"
+
+  [[escalation_policies.levels]]
+  delay = "5m"
+  targets = [{ user = "ava" }]
+""")
+    response = daemon.request("DELETE", "/api/v1/users/ava")
+    assert response.status == 409, response.text
+    assert "levels[0]" in response.json()["error"]["message"]

@@ -408,3 +408,27 @@ notification_rules = [{ contact_method = "ben-sms", delay = "0s" }]
 }
 
 } // namespace
+
+namespace {
+
+TEST(ObjectWithoutUser, DropsTeamMembersAndManagers) {
+  auto changed = tropos::conf::object_without_user(
+    "teams", "id = \"db\"\nmembers = [\"ava\", \"ben\"]\nmanagers = [\"ava\"]\n",
+    "ava");
+  ASSERT_TRUE(changed);
+  ASSERT_TRUE(*changed);
+  auto parsed = tropos::conf::parse_resources("[[teams]]\n" + **changed);
+  ASSERT_TRUE(parsed) << tropos::describe(parsed.error());
+  ASSERT_EQ(parsed->set.teams.size(), 1u);
+  EXPECT_EQ(parsed->set.teams[0].members, std::vector<std::string>{"ben"});
+  EXPECT_TRUE(parsed->set.teams[0].managers.empty());
+}
+
+TEST(ObjectWithoutUser, UnrelatedObjectIsUnchanged) {
+  auto changed = tropos::conf::object_without_user(
+    "teams", "id = \"db\"\nmembers = [\"ben\"]\n", "ava");
+  ASSERT_TRUE(changed);
+  EXPECT_FALSE(*changed);
+}
+
+} // namespace
