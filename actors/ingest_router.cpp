@@ -516,6 +516,11 @@ caf::expected<size_t> recover(router_actor* self) {
     if (auto id = storage::decode_u64(key))
       st.next_id = *id + 1;
   }
+  // Sized up front: rehashing three maps while adopting 100k incidents
+  // showed up in the restart profile.
+  st.by_id.reserve(ids.size());
+  st.by_route.reserve(ids.size());
+  st.by_alert.reserve(ids.size());
   for (auto id : ids) {
     auto value = txn->get(storage::table::incidents, incident_record_key(id));
     if (!value)

@@ -492,6 +492,7 @@ caf::expected<size_t> recover(notifier_actor* self) {
   if (err)
     return err;
   txn->abort();
+  st.jobs.reserve(loaded.size());
   for (auto& job : loaded) {
     auto key = job.key();
     st.jobs[key] = job;
