@@ -397,8 +397,11 @@ caf::expected<parsed_resources> parse_resources(std::string_view text) {
   return parsed;
 }
 
-caf::expected<parsed_resources>
-load_resource_objects(const std::vector<resource_object>& objects) {
+namespace {
+
+// Puts stored objects back under their kinds, as in a resources file.
+caf::expected<toml::table>
+objects_table(const std::vector<resource_object>& objects) {
   toml::table doc;
   for (const auto& object : objects) {
     auto table = parse_toml(object.toml, object.kind + "/" + object.id);
@@ -408,7 +411,17 @@ load_resource_objects(const std::vector<resource_object>& objects) {
       doc.insert(object.kind, toml::array{});
     doc[object.kind].as_array()->push_back(std::move(*table));
   }
-  return read_document(doc);
+  return doc;
+}
+
+} // namespace
+
+caf::expected<parsed_resources>
+load_resource_objects(const std::vector<resource_object>& objects) {
+  auto doc = objects_table(objects);
+  if (!doc)
+    return doc.error();
+  return read_document(*doc);
 }
 
 caf::expected<std::string>
@@ -525,16 +538,10 @@ object_without_user(std::string_view kind, std::string_view object_toml,
 
 caf::expected<std::string>
 resources_document(const std::vector<resource_object>& objects) {
-  toml::table doc;
-  for (const auto& object : objects) {
-    auto table = parse_toml(object.toml, object.kind + "/" + object.id);
-    if (!table)
-      return table.error();
-    if (!doc.contains(object.kind))
-      doc.insert(object.kind, toml::array{});
-    doc[object.kind].as_array()->push_back(std::move(*table));
-  }
-  return to_toml(doc);
+  auto doc = objects_table(objects);
+  if (!doc)
+    return doc.error();
+  return to_toml(*doc);
 }
 
 caf::expected<resource_set> merge_resources(const resource_set& base,
