@@ -1,5 +1,5 @@
-// What every actor of the daemon shares: the handles of the long-lived
-// actors, the clock and the current resources snapshot.
+// The state every actor of the daemon shares: the handles of the
+// long-lived actors, the clock and the current resources snapshot.
 #pragma once
 
 #include "actors/interfaces.hpp"

@@ -1,5 +1,5 @@
 // Heartbeat monitors: one actor keeps every monitor's state and deadline
-// timer; a missed check-in opens an incident through the ingest router and
+// timer. A missed check-in opens an incident through the ingest router, and
 // the next check-in resolves it.
 #pragma once
 

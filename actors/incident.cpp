@@ -79,7 +79,7 @@ void arm_ack_expiry(incident_actor* self) {
 
 // Pages `level` of `pass` at the logical instant `at` and commits the jobs
 // together with the new position, so a crash neither drops nor repeats a
-// step. `extra` holds further changes for the same commit.
+// step. `extra` contains further changes for the same commit.
 void page(incident_actor* self, unsigned level, unsigned pass, instant at,
           storage::batch extra, completion done) {
   auto& st = self->state;

@@ -61,7 +61,7 @@ struct router_state {
 
 using router_actor = caf::stateful_actor<router_state>;
 
-/// Counts down the parts of one request and answers once.
+/// Counts down the parts of one request and calls its completion once.
 struct join {
   std::atomic<size_t> remaining;
   completion done;
@@ -188,8 +188,8 @@ void record_end(router_actor* self, const std::string& key,
              std::move(done));
 }
 
-// Returns the open incident of `route_key` that already holds the firing
-// alert `alert_key`, if any.
+// Returns the open incident of `route_key` that already contains the
+// firing alert `alert_key`, if any.
 std::optional<uint64_t> holding_incident(router_actor* self,
                                          const std::string& alert_key,
                                          const std::string& route_key) {
@@ -240,7 +240,7 @@ void route_trigger(router_actor* self, const service& svc,
       {svc.id, policies[i], group.empty() ? "a:" + event.dedup_key
                                           : "g:" + group});
     // Alertmanager repeats firing alerts; a repeat stays in the incident
-    // that holds the alert, even after that incident's group window.
+    // that contains the alert, even after that incident's group window.
     if (auto held = holding_incident(self, alert_key, route_key)) {
       unmute_if_due(self, *held, svc.id, event);
       self->send(st.by_id[*held].handle, ingest_atom::value, event,
@@ -509,6 +509,7 @@ caf::expected<size_t> recover(router_actor* self) {
                            });
   if (err)
     return err;
+
   if (auto last = txn->last(storage::table::incidents); last && *last) {
     // Records ("r") sort after open markers ("o"), so the last key is
     // the highest record id.
@@ -516,6 +517,7 @@ caf::expected<size_t> recover(router_actor* self) {
     if (auto id = storage::decode_u64(key))
       st.next_id = *id + 1;
   }
+
   // Sized up front: rehashing three maps while adopting 100k incidents
   // showed up in the restart profile.
   st.by_id.reserve(ids.size());
@@ -532,6 +534,7 @@ caf::expected<size_t> recover(router_actor* self) {
       return rec.error();
     adopt(self, *rec);
   }
+
   err = txn->for_each(storage::table::alerts, "",
                       [&](std::string_view key, std::string_view value) {
                         int64_t ms = 0;

@@ -117,7 +117,7 @@ struct action_callback {
   }
 };
 
-/// Receives the TwiML document answering an inbound SMS.
+/// Receives the TwiML document that replies to an inbound SMS.
 struct twiml_callback {
   std::function<void(std::string)> fn;
 
@@ -137,7 +137,7 @@ struct oncall_callback {
   }
 };
 
-/// Receives the JSON answer of a request (a document or an error).
+/// Receives the JSON result of a request: a document or an error.
 struct json_callback {
   std::function<void(caf::expected<std::string>)> fn;
 

@@ -41,7 +41,7 @@ struct notifier_state {
 
   /// Jobs not yet delivered, by outbox key.
   std::unordered_map<std::string, notification_job> jobs;
-  /// Keys of jobs handed to a provider and not yet answered.
+  /// Keys of jobs handed to a provider whose result has not arrived yet.
   std::unordered_set<std::string> in_flight;
   /// Reply codes: phone number -> code -> incident id.
   std::unordered_map<std::string, std::map<unsigned, uint64_t>> codes;
@@ -53,7 +53,7 @@ struct notifier_state {
   /// never handed out. The lowest free code is the smaller of the two.
   std::unordered_map<std::string, std::pair<std::set<unsigned>, unsigned>>
     free_codes;
-  /// Phone numbers that answered STOP.
+  /// Phone numbers that replied STOP.
   std::unordered_set<std::string> opted_out;
   std::mt19937_64 jitter{std::random_device{}()};
 };
@@ -160,6 +160,7 @@ void send_email(notifier_actor* self, const notification_job& job) {
     if (!job.details.empty())
       body += "\n" + job.details + "\n";
   }
+
   if (st.settings.mode == "log") {
     report(self, key,
            st.settings.outbox->append({"email", job.address, subject, body},
@@ -173,6 +174,7 @@ void send_email(notifier_actor* self, const notification_job& job) {
            std::nullopt);
     return;
   }
+
   channels::mail_request mail;
   mail.url = st.settings.smtp_url;
   mail.from_header = st.settings.smtp_from;
@@ -408,7 +410,7 @@ void on_sms(notifier_actor* self, const std::string& from,
   auto resources = st.ctx->resources->get();
   auto contact = resources->find_contact(contact_type::sms, from);
   if (!contact) {
-    // Unknown senders get no answer at all.
+    // Unknown senders get no reply at all.
     spdlog::info("sms-from-unknown-number to={}", channels::mask_address(from));
     done(twiml(""));
     return;
@@ -473,6 +475,9 @@ caf::expected<size_t> recover(notifier_actor* self) {
                            });
   if (err || failure)
     return err ? err : failure;
+
+  // Reply codes and opt-outs, so replies to SMS sent before the restart
+  // still resolve.
   err = txn->for_each(storage::table::reply_codes, "",
                       [&](std::string_view, std::string_view value) {
                         auto row = json::parse(value, nullptr, false);
@@ -492,6 +497,7 @@ caf::expected<size_t> recover(notifier_actor* self) {
   if (err)
     return err;
   txn->abort();
+
   st.jobs.reserve(loaded.size());
   for (auto& job : loaded) {
     auto key = job.key();

@@ -369,6 +369,7 @@ caf::expected<size_t> recover(registry_actor* self) {
     });
   if (err)
     return err;
+
   auto loaded = conf::load_resource_objects(objects);
   if (!loaded)
     return loaded.error();

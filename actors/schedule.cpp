@@ -38,6 +38,9 @@ std::string display_name(const schedule::schedule& plan) {
   return plan.name.empty() ? plan.id : plan.name;
 }
 
+// NOTE: notices share incident id 0 in the outbox, so their keys differ
+// only by this random sequence; two pending notices collide with odds of
+// about n^2 / 2^33. A stored notice counter would remove that.
 uint32_t random_sequence() {
   uint32_t value = 0;
   RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof(value));
@@ -115,6 +118,7 @@ void check_gaps(schedule_actor* self) {
     return;
   }
   st.reported_gaps = gaps;
+
   auto resources = st.ctx->resources->get();
   const auto* team = resources->find_team(st.plan.team);
   if (team == nullptr || team->managers.empty()) {
@@ -123,6 +127,7 @@ void check_gaps(schedule_actor* self) {
                  st.plan.id, gaps.size());
     return;
   }
+
   std::string text = "Nobody is on call for " + display_name(st.plan)
                      + " during:\n";
   for (const auto& gap : gaps)

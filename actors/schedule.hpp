@@ -1,5 +1,5 @@
 // One actor per schedule: it keeps the schedule in force (with the anchors
-// that membership changes moved), answers who is on call at an instant,
+// that membership changes moved), returns who is on call at an instant,
 // tells each person coming on call, and reports gaps ahead to the team's
 // managers.
 #pragma once

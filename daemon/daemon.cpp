@@ -447,8 +447,8 @@ int run(const conf::config& cfg) {
   for (auto& t : threads)
     t.join();
 
-  // Requests answered before the stop are committed; commit whatever an
-  // actor still queued, then stop the writer.
+  // Requests that got a response before the stop are committed. Commit
+  // what an actor still queued, then stop the writer.
   {
     caf::scoped_actor self{sys};
     self->request(ctx->writer, std::chrono::seconds{10},

@@ -31,7 +31,7 @@ caf::expected<std::chrono::milliseconds> parse_duration(std::string_view text);
 std::string format_duration(std::chrono::milliseconds d);
 
 /// The time source of the daemon. Production reads the system clock; test
-/// builds can use a manual clock that only moves when told to.
+/// builds can use a manual clock that moves only through set().
 class clock {
 public:
   virtual ~clock() = default;
@@ -50,7 +50,7 @@ public:
   bool is_manual() const noexcept override;
 };
 
-/// A clock that stands still until set() moves it. Thread-safe.
+/// A clock that is fixed until set() moves it. Thread-safe.
 class manual_clock final : public clock {
 public:
   explicit manual_clock(instant start);

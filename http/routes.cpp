@@ -112,8 +112,8 @@ response unauthorized() {
   return res;
 }
 
-// Accepts JSON bodies with or without a Content-Type, since some senders
-// omit it and curl's -d default declares a form; any other declared type
+// Accepts JSON bodies with or without a Content-Type, because some senders
+// omit it and curl's -d declares a form by default. Any other declared type
 // is rejected.
 bool accepts_json(const request& req) {
   auto field = req[bh::field::content_type];
@@ -294,6 +294,7 @@ void get_incidents(const ctx_ptr& ctx, request_context& rc, responder respond) {
     else
       limit = value;
   }
+
   auto txn = ctx->env->begin_read();
   if (!txn) {
     respond(error_response(txn.error()));
@@ -328,6 +329,7 @@ void get_incidents(const ctx_ptr& ctx, request_context& rc, responder respond) {
     respond(error_response(err ? err : failure));
     return;
   }
+
   json page{{"incidents", std::move(items)}};
   if (more)
     page["next_after"] = last_id;

@@ -26,7 +26,8 @@ struct api_context {
   caf::actor heartbeats;
   std::shared_ptr<actors::resource_holder> resources;
   std::shared_ptr<clock> clk;
-  /// Read-only access for listing incidents; reads never block the writer.
+  /// Read-only access for listing incidents. LMDB read transactions see a
+  /// snapshot and do not wait for the writer, nor the writer for them.
   storage::environment* env = nullptr;
   /// The bearer token for the management API.
   std::string admin_token;

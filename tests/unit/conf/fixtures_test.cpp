@@ -13,8 +13,9 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-// The repository keeps copies of the reference files so a clone tests on
-// its own; they must not drift from the design folder when it is there.
+// The repository keeps copies of the reference files, so a clone can run
+// its tests alone. The copies must not drift from the design folder when
+// that folder is present.
 TEST(Fixtures, MatchTheDesignCopies) {
   std::filesystem::path design{TROPOS_DESIGN_DIR};
   std::filesystem::path local{TROPOS_SHARED_DIR};
